@@ -1,0 +1,1 @@
+//! Examples and integration tests for threadkit live beside this crate.

@@ -1,0 +1,327 @@
+//! What a running worker can ask about itself: [`Context`], [`current`],
+//! and the [`Cancelled`] error.
+
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+
+use crate::protocol::CancelToken;
+
+/// A running worker's view of itself: its name and its cancellation.
+///
+/// Every worker body receives a `&Context`; code deeper down can reach the
+/// same context with [`threadkit::current()`](current). Cloning is cheap.
+///
+/// Cancellation is cooperative, as it must be for OS threads: a worker
+/// checks [`is_cancelled`](Context::is_cancelled) or
+/// [`check`](Context::check) between steps, waits with the cancel-aware
+/// [`sleep`](Context::sleep), or adds [`cancelled`](Context::cancelled) to a
+/// `select!`. Returning `Err(Cancelled)` (for example through `check()?`)
+/// records the exit as [`Exit::Cancelled`](crate::Exit::Cancelled).
+///
+/// ```
+/// use std::time::Duration;
+/// use threadkit::{Context, Exit, Worker};
+///
+/// let poller = Worker::new("poller", |ctx: &Context| {
+///     let mut polls = 0;
+///     while ctx.sleep(Duration::from_millis(5)).is_ok() {
+///         polls += 1;
+///     }
+///     ctx.check()?; // Err(Cancelled): recorded as Exit::Cancelled
+///     Ok::<_, threadkit::Cancelled>(polls)
+/// });
+/// let handle = poller.spawn();
+/// handle.cancel();
+/// assert!(matches!(handle.join(), Exit::Cancelled));
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    name: Arc<str>,
+    token: CancelToken,
+}
+
+impl Context {
+    pub(crate) fn new(name: Arc<str>, token: CancelToken) -> Self {
+        Context { name, token }
+    }
+
+    pub(crate) fn token(&self) -> &CancelToken {
+        &self.token
+    }
+
+    /// The worker's name (also its OS thread's name when spawned).
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let exit = Worker::infallible("get_config_4", |ctx| ctx.name().to_owned()).run();
+    /// assert_eq!(exit.ok().as_deref(), Some("get_config_4"));
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether cancellation has been requested. A single atomic load, cheap
+    /// enough for tight loops.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let handle = Worker::infallible("spin", |ctx| {
+    ///     let mut spins = 0_u64;
+    ///     while !ctx.is_cancelled() {
+    ///         spins += 1;
+    ///         std::hint::spin_loop();
+    ///     }
+    ///     spins
+    /// })
+    /// .spawn();
+    /// handle.cancel();
+    /// assert!(handle.join().is_success()); // it returned a value, so Returned
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// `Err(Cancelled)` once cancellation has been requested, for `?`.
+    ///
+    /// ```
+    /// use threadkit::{Cancelled, Context, Exit, Worker};
+    ///
+    /// fn step(ctx: &Context, item: u32) -> Result<u32, Cancelled> {
+    ///     ctx.check()?;
+    ///     Ok(item * 2)
+    /// }
+    ///
+    /// let exit = Worker::new("steps", |ctx| (0..3).map(|i| step(ctx, i)).sum::<Result<u32, _>>()).run();
+    /// assert_eq!(exit.ok(), Some(6));
+    /// ```
+    pub fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sleeps for `duration`, returning `Err(Cancelled)` as soon as
+    /// cancellation is requested (at once if it already was). Blocks on a
+    /// condition variable: no polling, no CPU while asleep.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use threadkit::Worker;
+    ///
+    /// let handle = Worker::new("sleeper", |ctx| ctx.sleep(Duration::from_secs(3600))).spawn();
+    /// let asked = Instant::now();
+    /// handle.cancel();
+    /// assert!(handle.join().is_cancelled());
+    /// assert!(asked.elapsed() < Duration::from_secs(3600));
+    /// ```
+    pub fn sleep(&self, duration: Duration) -> Result<(), Cancelled> {
+        if self.token.sleep(duration) {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A receiver that becomes ready (disconnected) when cancellation is
+    /// requested, for use in [`crossbeam_channel::select!`](crate::channel::select)
+    /// beside the worker's own channels. It never delivers a message.
+    ///
+    /// ```
+    /// use threadkit::channel::{select, unbounded};
+    /// use threadkit::{Cancelled, Worker};
+    ///
+    /// let (jobs, inbox) = unbounded::<u32>();
+    /// let consumer = Worker::new("consumer", move |ctx| {
+    ///     let cancelled = ctx.cancelled();
+    ///     let mut total = 0;
+    ///     loop {
+    ///         select! {
+    ///             recv(inbox) -> job => match job {
+    ///                 Ok(job) => total += job,
+    ///                 Err(_) => return Ok(total), // all producers gone
+    ///             },
+    ///             recv(cancelled) -> _ => return Err(Cancelled),
+    ///         }
+    ///     }
+    /// });
+    /// let handle = consumer.spawn();
+    /// jobs.send(2).unwrap();
+    /// jobs.send(3).unwrap();
+    /// drop(jobs);
+    /// assert_eq!(handle.join().ok(), Some(5));
+    /// ```
+    pub fn cancelled(&self) -> Receiver<Infallible> {
+        self.token.receiver()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("name", &self.name)
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// The [`Context`] of the worker running on this thread, or `None` outside
+/// workers. Lets helpers deep in a call stack honour cancellation without
+/// threading a `&Context` through every signature.
+///
+/// ```
+/// use threadkit::{Cancelled, Worker};
+///
+/// fn deep_helper() -> Result<(), Cancelled> {
+///     match threadkit::current() {
+///         Some(ctx) => ctx.check(),
+///         None => Ok(()), // not on a worker: nothing can cancel us
+///     }
+/// }
+///
+/// assert!(threadkit::current().is_none());
+/// let exit = Worker::new("outer", |_ctx| deep_helper()).run();
+/// assert!(exit.is_success());
+/// ```
+pub fn current() -> Option<Context> {
+    CURRENT
+        .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// Makes `context` this thread's current one until the guard drops, which
+/// restores the previous one (inline `run` of a worker inside a worker).
+pub(crate) fn enter(context: Context) -> Entered {
+    let previous = CURRENT.with(|current| current.replace(Some(context)));
+    Entered { previous }
+}
+
+pub(crate) struct Entered {
+    previous: Option<Context>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|current| current.replace(previous));
+    }
+}
+
+/// The error a worker returns to say "I stopped because I was cancelled".
+///
+/// Produced by [`Context::check`] and [`Context::sleep`]; a worker that
+/// returns it (directly, boxed, or as the source of its own error) exits as
+/// [`Exit::Cancelled`](crate::Exit::Cancelled), which is not a failure.
+/// To use `?` with your own error type, implement `From<Cancelled>` for it.
+///
+/// ```
+/// use std::{error::Error, fmt, time::Duration};
+/// use threadkit::{Cancelled, Context, Worker};
+///
+/// #[derive(Debug)]
+/// enum FetchError { Cancelled(Cancelled), Http(u16) }
+/// impl From<Cancelled> for FetchError {
+///     fn from(cancelled: Cancelled) -> Self { FetchError::Cancelled(cancelled) }
+/// }
+/// impl fmt::Display for FetchError {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         match self {
+///             FetchError::Cancelled(_) => f.write_str("fetch stopped"),
+///             FetchError::Http(code) => write!(f, "http status {code}"),
+///         }
+///     }
+/// }
+/// impl Error for FetchError {
+///     // Exposing Cancelled as the source is what marks the exit Cancelled.
+///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+///         match self {
+///             FetchError::Cancelled(cancelled) => Some(cancelled),
+///             FetchError::Http(_) => None,
+///         }
+///     }
+/// }
+///
+/// fn fetch(ctx: &Context) -> Result<Vec<u8>, FetchError> {
+///     ctx.sleep(Duration::from_secs(60))?; // the server said: retry after 60 s
+///     Err(FetchError::Http(503))
+/// }
+///
+/// let handle = Worker::new("fetch", fetch).spawn();
+/// handle.cancel();
+/// assert!(handle.join().is_cancelled());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_is_set_inside_and_restored_after() {
+        let outer = Context::new("outer".into(), CancelToken::new());
+        let inner = Context::new("inner".into(), CancelToken::new());
+        assert!(current().is_none());
+        {
+            let _outer = enter(outer);
+            {
+                let _inner = enter(inner);
+                assert_eq!(current().unwrap().name(), "inner");
+            }
+            assert_eq!(current().unwrap().name(), "outer");
+        }
+        assert!(current().is_none());
+    }
+
+    #[test]
+    fn check_and_sleep_follow_the_token() {
+        let token = CancelToken::new();
+        let context = Context::new("w".into(), token.clone());
+        assert_eq!(context.check(), Ok(()));
+        assert_eq!(context.sleep(Duration::ZERO), Ok(()));
+        token.cancel();
+        assert_eq!(context.check(), Err(Cancelled));
+        assert_eq!(context.sleep(Duration::from_secs(3600)), Err(Cancelled));
+    }
+
+    #[test]
+    fn receiver_requested_after_cancel_is_already_disconnected() {
+        let token = CancelToken::new();
+        let context = Context::new("w".into(), token.clone());
+        token.cancel();
+        assert!(context.cancelled().recv().is_err());
+    }
+
+    #[test]
+    fn receiver_requested_before_cancel_disconnects_on_cancel() {
+        let token = CancelToken::new();
+        let context = Context::new("w".into(), token.clone());
+        let receiver = context.cancelled();
+        assert_eq!(
+            receiver.try_recv(),
+            Err(crossbeam_channel::TryRecvError::Empty)
+        );
+        let waiter = std::thread::spawn(move || receiver.recv());
+        token.cancel();
+        assert!(waiter.join().unwrap().is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! A started worker: [`Handle`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
+
+use crate::protocol::deadline_after;
+use crate::worker::Shared;
+use crate::Exit;
+
+/// A started worker: ask about it, cancel it, join it.
+///
+/// Dropping a handle detaches the worker; it keeps running, and a
+/// [`Supervisor`](crate::Supervisor) it belongs to still records its exit.
+///
+/// ```
+/// use std::time::Duration;
+/// use threadkit::{Exit, Worker};
+///
+/// let handle = Worker::new("ticker", |ctx| {
+///     let mut ticks = 0;
+///     while ctx.sleep(Duration::from_millis(1)).is_ok() {
+///         ticks += 1;
+///     }
+///     Ok::<_, std::io::Error>(ticks) // returns normally when cancelled
+/// })
+/// .spawn();
+/// assert_eq!(handle.name(), "ticker");
+/// handle.cancel();
+/// assert!(matches!(handle.join(), Exit::Returned(_)));
+/// ```
+pub struct Handle<T> {
+    name: Arc<str>,
+    daemon: bool,
+    thread: Option<JoinHandle<()>>,
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Handle<T> {
+    pub(crate) fn new(
+        name: Arc<str>,
+        daemon: bool,
+        thread: Option<JoinHandle<()>>,
+        shared: Arc<Shared<T>>,
+    ) -> Self {
+        Handle {
+            name,
+            daemon,
+            thread,
+            shared,
+        }
+    }
+
+    /// The worker's name.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// assert_eq!(Worker::new("db", |_ctx| ()).spawn().name(), "db");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The worker thread's id; `None` if the thread could not be started
+    /// (or the worker was refused by a supervisor that was shutting down).
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let handle = Worker::infallible("id", |_ctx| std::thread::current().id()).spawn();
+    /// let id = handle.id();
+    /// assert_eq!(handle.join().ok(), id);
+    /// ```
+    pub fn id(&self) -> Option<ThreadId> {
+        self.thread.as_ref().map(|thread| thread.thread().id())
+    }
+
+    /// Whether the worker is a daemon.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// assert!(Worker::new("d", |_ctx| ()).daemon(true).spawn().is_daemon());
+    /// ```
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
+    /// Whether the worker's exit is recorded, so [`join`](Handle::join)
+    /// would not block. Never blocks.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let handle = Worker::new("waiter", |ctx| ctx.sleep(std::time::Duration::MAX)).spawn();
+    /// assert!(!handle.is_finished());
+    /// handle.cancel();
+    /// let exit = handle.join();
+    /// assert!(exit.is_cancelled());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.shared.cell.is_ready()
+    }
+
+    /// Requests cancellation of this worker only. Idempotent; a no-op once
+    /// the worker has exited. Under a supervisor, a worker that stops
+    /// because of this exits [`Exit::Cancelled`], which is not a failure, so
+    /// the rest of the group keeps running.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let handle = Worker::infallible("quick", |_ctx| 7).spawn();
+    /// let exit = {
+    ///     while !handle.is_finished() { std::thread::yield_now(); }
+    ///     handle.cancel(); // too late: nothing happens
+    ///     handle.join()
+    /// };
+    /// assert_eq!(exit.ok(), Some(7));
+    /// ```
+    pub fn cancel(&self) {
+        self.shared.token.cancel();
+    }
+
+    /// Waits for the worker to exit and returns how it ended. When a
+    /// supervisor reported the worker [`Exit::Hung`], returns that at once.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let exit = Worker::infallible("answer", |_ctx| 42).spawn().join();
+    /// assert_eq!(exit.ok(), Some(42));
+    /// ```
+    pub fn join(mut self) -> Exit<T> {
+        // Without a deadline `take` only comes back empty for an exit taken
+        // before, and taking consumes the handle, so that cannot happen.
+        let exit = self.shared.cell.take(None).unwrap_or(Exit::Hung);
+        if !exit.is_hung() {
+            if let Some(thread) = self.thread.take() {
+                // The exit is recorded, so the thread is past the worker
+                // body. Its closure never unwinds (the exit guard catches
+                // everything), so the result carries nothing.
+                let _ = thread.join();
+            }
+        }
+        exit
+    }
+
+    /// Waits at most `timeout` for the worker to exit. On time-out the
+    /// handle comes back in `Err`, ready to wait again: the seed's
+    /// `join(.1)` loop, without polling (the wait blocks on a condition
+    /// variable and wakes when the exit is recorded).
+    ///
+    /// The OS thread is detached rather than joined, since after its exit is
+    /// recorded it only runs thread-local destructors.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::Worker;
+    ///
+    /// let mut handle = Worker::new("slow", |ctx| ctx.sleep(Duration::from_secs(3600))).spawn();
+    /// handle = match handle.join_timeout(Duration::from_millis(10)) {
+    ///     Ok(_) => unreachable!("it sleeps for an hour"),
+    ///     Err(handle) => handle,
+    /// };
+    /// handle.cancel();
+    /// let exit = handle.join_timeout(Duration::from_secs(60)).expect("cancelled, so it exits");
+    /// assert!(exit.is_cancelled());
+    /// ```
+    pub fn join_timeout(self, timeout: Duration) -> Result<Exit<T>, Handle<T>> {
+        match self.shared.cell.take(deadline_after(timeout)) {
+            Some(exit) => Ok(exit),
+            None => Err(self),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("name", &self.name)
+            .field("id", &self.id())
+            .field("daemon", &self.daemon)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

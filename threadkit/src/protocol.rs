@@ -1,0 +1,506 @@
+//! The exit / cancel / group protocol: all of threadkit's shared state and
+//! every transition of it, in one place.
+//!
+//! - [`ExitCell`]: a worker's exit, written exactly once, read by its handle.
+//! - [`CancelToken`]: a worker's cancellation flag, with a condvar for
+//!   cancel-aware sleeps and a channel that disconnects on cancel for
+//!   `select!`. The channel only mirrors the flag; correctness rests on the
+//!   flag.
+//! - [`Group`]: a supervisor's state: who runs, who exited how, whether the
+//!   shutdown has begun and why.
+//!
+//! Rules that keep it simple to check:
+//! - no user code runs while a lock here is held, and no user value is
+//!   dropped under one (values that lose a race are handed back);
+//! - lock order is group, then token, then cell; a token or cell never
+//!   takes the group lock;
+//! - each exit costs one group lock and O(1) work; the only loops over all
+//!   workers run once per group (begin shutdown, finish).
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::report::{Record, Report};
+use crate::sync::{lock, Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crate::{Event, Exit, ShutdownCause};
+
+/// Waits on `condvar` until `done` holds or `deadline` passes (`None`: no
+/// deadline). Returns the guard and whether `done` holds.
+fn wait_until<'a, S>(
+    condvar: &Condvar,
+    mut guard: crate::sync::MutexGuard<'a, S>,
+    deadline: Option<Instant>,
+    mut done: impl FnMut(&mut S) -> bool,
+) -> (crate::sync::MutexGuard<'a, S>, bool) {
+    loop {
+        if done(&mut guard) {
+            return (guard, true);
+        }
+        guard = match deadline {
+            None => condvar
+                .wait(guard)
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return (guard, false);
+                }
+                condvar
+                    .wait_timeout(guard, deadline - now)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0
+            }
+        };
+    }
+}
+
+/// `now + timeout`, or `None` ("never") when that overflows `Instant`.
+pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+// ---------------------------------------------------------------------------
+// ExitCell
+
+enum CellState<T> {
+    Pending,
+    Ready(Exit<T>),
+    /// The handle took the exit; the outcome stays for the supervisor.
+    Taken(Exit<()>),
+}
+
+/// A worker's exit, recorded exactly once: by the worker's thread, by a
+/// spawn failure, or as `Hung` by a supervisor giving up on it.
+pub(crate) struct ExitCell<T> {
+    state: Mutex<CellState<T>>,
+    ready: Condvar,
+}
+
+impl<T> ExitCell<T> {
+    pub(crate) fn new() -> Self {
+        ExitCell {
+            state: Mutex::new(CellState::Pending),
+            ready: Condvar::new(),
+        }
+    }
+
+    /// Records `exit`, or hands it back when an exit is already recorded.
+    pub(crate) fn fill(&self, exit: Exit<T>) -> Result<(), Exit<T>> {
+        let mut state = lock(&self.state);
+        if !matches!(*state, CellState::Pending) {
+            return Err(exit);
+        }
+        *state = CellState::Ready(exit);
+        drop(state);
+        self.ready.notify_all();
+        Ok(())
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        !matches!(*lock(&self.state), CellState::Pending)
+    }
+
+    /// Takes the exit once it is recorded, waiting until `deadline` at most
+    /// (`None`: no limit). `None` when the deadline passed first.
+    pub(crate) fn take(&self, deadline: Option<Instant>) -> Option<Exit<T>> {
+        let guard = lock(&self.state);
+        let (mut state, ready) = wait_until(&self.ready, guard, deadline, |state| {
+            !matches!(state, CellState::Pending)
+        });
+        if !ready {
+            return None;
+        }
+        match std::mem::replace(&mut *state, CellState::Pending) {
+            CellState::Ready(exit) => {
+                *state = CellState::Taken(exit.outcome());
+                Some(exit)
+            }
+            // The handle is consumed by taking, so a second take cannot
+            // happen; restore and report nothing rather than panic.
+            other => {
+                *state = other;
+                None
+            }
+        }
+    }
+
+    /// For a supervisor at its deadline: the recorded outcome, or `Hung`
+    /// (recorded now) if the worker has not exited.
+    pub(crate) fn settle(&self) -> Exit<()> {
+        let mut state = lock(&self.state);
+        match &*state {
+            CellState::Pending => {
+                *state = CellState::Ready(Exit::Hung);
+                drop(state);
+                self.ready.notify_all();
+                Exit::Hung
+            }
+            CellState::Ready(exit) => exit.outcome(),
+            CellState::Taken(outcome) => outcome.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CancelToken
+
+struct TokenState {
+    cancelled: bool,
+    /// Dropped on cancel, which disconnects `receiver` for `select!`.
+    sender: Option<Sender<Infallible>>,
+    receiver: Option<Receiver<Infallible>>,
+}
+
+struct TokenInner {
+    /// Mirrors `state.cancelled` for lock-free checks in hot loops.
+    cancelled: AtomicBool,
+    state: Mutex<TokenState>,
+    changed: Condvar,
+}
+
+/// A worker's cancellation flag. Cloning shares the flag.
+#[derive(Clone)]
+pub(crate) struct CancelToken {
+    inner: Arc<TokenInner>,
+}
+
+impl CancelToken {
+    pub(crate) fn new() -> Self {
+        CancelToken {
+            inner: Arc::new(TokenInner {
+                cancelled: AtomicBool::new(false),
+                state: Mutex::new(TokenState {
+                    cancelled: false,
+                    sender: None,
+                    receiver: None,
+                }),
+                changed: Condvar::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Requests cancellation; wakes sleepers and `select!`s. Idempotent.
+    pub(crate) fn cancel(&self) {
+        let mut state = lock(&self.inner.state);
+        if state.cancelled {
+            return;
+        }
+        state.cancelled = true;
+        self.inner.cancelled.store(true, Ordering::Release);
+        let sender = state.sender.take();
+        drop(state);
+        drop(sender);
+        self.inner.changed.notify_all();
+    }
+
+    /// Sleeps for `duration` unless cancelled first. `true` if cancelled.
+    pub(crate) fn sleep(&self, duration: Duration) -> bool {
+        let guard = lock(&self.inner.state);
+        let (guard, cancelled) = wait_until(
+            &self.inner.changed,
+            guard,
+            deadline_after(duration),
+            |state| state.cancelled,
+        );
+        drop(guard);
+        cancelled
+    }
+
+    /// A receiver that never yields a message and disconnects on cancel.
+    /// Created on first use, so workers that never `select!` pay nothing.
+    pub(crate) fn receiver(&self) -> Receiver<Infallible> {
+        let mut state = lock(&self.inner.state);
+        if let Some(receiver) = &state.receiver {
+            return receiver.clone();
+        }
+        let (sender, receiver) = crossbeam_channel::bounded(0);
+        if !state.cancelled {
+            state.sender = Some(sender);
+        }
+        state.receiver = Some(receiver.clone());
+        receiver
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Group
+
+/// What a group needs from each member, whatever its output type.
+pub(crate) trait Member: Send + Sync {
+    fn cancel(&self);
+    /// See [`ExitCell::settle`].
+    fn settle(&self) -> Exit<()>;
+    /// The member's thread, once it has been started.
+    fn thread_id(&self) -> Option<std::thread::ThreadId>;
+}
+
+struct Entry {
+    name: Arc<str>,
+    daemon: bool,
+    started: Instant,
+    member: Arc<dyn Member>,
+    record: Option<Record>,
+}
+
+struct GroupState {
+    timeout: Duration,
+    entries: Vec<Entry>,
+    running: usize,
+    running_non_daemon: usize,
+    spawned_non_daemon: usize,
+    /// The owner is waiting: no more spawns are coming, so "every
+    /// non-daemon exited" now means the group is complete.
+    sealed: bool,
+    finished: bool,
+    shutdown: Option<(Instant, ShutdownCause)>,
+    first_failure: Option<usize>,
+    /// One sender per `events()` call; each gets every event.
+    listeners: Vec<Sender<Event>>,
+}
+
+/// A supervisor's shared state.
+pub(crate) struct Group {
+    state: Mutex<GroupState>,
+    changed: Condvar,
+}
+
+impl GroupState {
+    fn emit(&mut self, event: impl FnOnce() -> Event) {
+        if self.listeners.is_empty() {
+            return;
+        }
+        let event = event();
+        // A listener whose receiver is gone stops being sent to.
+        self.listeners
+            .retain(|listener| listener.send(event.clone()).is_ok());
+    }
+
+    /// Starts the shutdown (once): cancels every running worker.
+    fn begin_shutdown(&mut self, cause: ShutdownCause) -> bool {
+        if self.shutdown.is_some() || self.finished {
+            return false;
+        }
+        let timeout = self.timeout;
+        self.emit(|| Event::ShutdownStarted {
+            cause: cause.clone(),
+            timeout,
+        });
+        self.shutdown = Some((Instant::now(), cause));
+        for entry in self.entries.iter().filter(|entry| entry.record.is_none()) {
+            entry.member.cancel();
+        }
+        true
+    }
+
+    fn check_complete(&mut self) -> bool {
+        self.sealed
+            && self.spawned_non_daemon > 0
+            && self.running_non_daemon == 0
+            && self.begin_shutdown(ShutdownCause::Completed)
+    }
+
+    fn shutdown_deadline(&self) -> Option<Option<Instant>> {
+        self.shutdown
+            .as_ref()
+            .map(|(started, _)| started.checked_add(self.timeout))
+    }
+
+    fn record(&mut self, index: usize, exit: Exit<()>) {
+        let Some(entry) = self.entries.get_mut(index) else {
+            return;
+        };
+        if entry.record.is_some() {
+            return;
+        }
+        let record = Record::new(
+            entry.name.clone(),
+            entry.daemon,
+            entry.member.thread_id(),
+            entry.started.elapsed(),
+            exit,
+        );
+        let daemon = entry.daemon;
+        self.emit(|| Event::Exited(record.clone()));
+        self.entries[index].record = Some(record);
+        self.running -= 1;
+        if !daemon {
+            self.running_non_daemon -= 1;
+        }
+    }
+
+    fn finish(&mut self) -> Report {
+        for index in 0..self.entries.len() {
+            if self.entries[index].record.is_none() {
+                let outcome = self.entries[index].member.settle();
+                self.record(index, outcome);
+            }
+        }
+        self.finished = true;
+        let records: Vec<Record> = self
+            .entries
+            .iter_mut()
+            .filter_map(|entry| entry.record.take())
+            .collect();
+        let cause = self.shutdown.take().map(|(_, cause)| cause);
+        let report = Report::new(records, self.first_failure, cause);
+        let exit_code = report.exit_code();
+        self.emit(|| Event::Finished { exit_code });
+        self.listeners.clear();
+        report
+    }
+}
+
+impl Group {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Group {
+            state: Mutex::new(GroupState {
+                timeout,
+                entries: Vec::new(),
+                running: 0,
+                running_non_daemon: 0,
+                spawned_non_daemon: 0,
+                sealed: false,
+                finished: false,
+                shutdown: None,
+                first_failure: None,
+                listeners: Vec::new(),
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn set_timeout(&self, timeout: Duration) {
+        lock(&self.state).timeout = timeout;
+    }
+
+    /// Adds a worker about to start. `None` when the group is already
+    /// shutting down: the worker is then recorded `Cancelled` and must not
+    /// start.
+    pub(crate) fn register(
+        &self,
+        name: Arc<str>,
+        daemon: bool,
+        member: Arc<dyn Member>,
+    ) -> Option<usize> {
+        let mut state = lock(&self.state);
+        let index = state.entries.len();
+        state.entries.push(Entry {
+            name: name.clone(),
+            daemon,
+            started: Instant::now(),
+            member,
+            record: None,
+        });
+        state.running += 1;
+        if !daemon {
+            state.running_non_daemon += 1;
+            state.spawned_non_daemon += 1;
+        }
+        state.emit(|| Event::Started {
+            worker: name,
+            daemon,
+        });
+        if state.shutdown.is_some() || state.finished {
+            state.record(index, Exit::Cancelled);
+            return None;
+        }
+        Some(index)
+    }
+
+    /// Records a worker's exit (once; later calls for the same worker, and
+    /// calls after the group finished, are ignored). Starts the fail-fast
+    /// shutdown on the first failure.
+    pub(crate) fn record_exit(&self, index: usize, exit: Exit<()>) {
+        let mut state = lock(&self.state);
+        if state.finished {
+            return;
+        }
+        let failed = matches!(exit, Exit::Failed(_) | Exit::Panicked(_));
+        let running_before = state.running;
+        state.record(index, exit);
+        let mut wake = state.running == 0 && running_before > 0;
+        if failed && state.first_failure.is_none() {
+            state.first_failure = Some(index);
+            let worker = state.entries[index].name.clone();
+            wake |= state.begin_shutdown(ShutdownCause::Failed { worker });
+        } else {
+            wake |= state.check_complete();
+        }
+        drop(state);
+        if wake {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Starts the shutdown because the owner asked for it.
+    pub(crate) fn cancel(&self) {
+        let started = lock(&self.state).begin_shutdown(ShutdownCause::Cancelled);
+        if started {
+            self.changed.notify_all();
+        }
+    }
+
+    pub(crate) fn events(&self) -> Receiver<Event> {
+        let mut state = lock(&self.state);
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        if !state.finished {
+            state.listeners.push(sender);
+        }
+        receiver
+    }
+
+    /// Waits for the group to finish, giving up at `give_up` (`None`: never).
+    /// The group finishes when every worker exited, or when the shutdown
+    /// timeout passed after the shutdown began (the rest become `Hung`).
+    pub(crate) fn wait(&self, give_up: Option<Instant>) -> Option<Report> {
+        let mut state = lock(&self.state);
+        if state.finished {
+            return None;
+        }
+        state.sealed = true;
+        state.check_complete();
+        loop {
+            if state.running == 0 {
+                break;
+            }
+            let shutdown_deadline = state.shutdown_deadline();
+            let now = Instant::now();
+            if matches!(shutdown_deadline, Some(Some(deadline)) if now >= deadline) {
+                break;
+            }
+            if matches!(give_up, Some(give_up) if now >= give_up) {
+                if state.shutdown.is_none() {
+                    // The owner may still spawn: the group is not complete.
+                    state.sealed = false;
+                }
+                return None;
+            }
+            let wake_at = match (shutdown_deadline.flatten(), give_up) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            // Exits notify only when the last one leaves or the shutdown
+            // begins, so a large group does not wake its owner per exit.
+            let shutdown_started = state.shutdown.is_some();
+            state = wait_until(&self.changed, state, wake_at, |state| {
+                state.running == 0 || state.shutdown.is_some() != shutdown_started
+            })
+            .0;
+        }
+        Some(state.finish())
+    }
+
+    /// The owner went away without waiting: cancel everyone, stop events.
+    pub(crate) fn abandon(&self) {
+        let mut state = lock(&self.state);
+        state.begin_shutdown(ShutdownCause::Cancelled);
+        state.finished = true;
+        state.listeners.clear();
+    }
+}

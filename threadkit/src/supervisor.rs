@@ -1,0 +1,275 @@
+//! Running workers as a group: [`Supervisor`] and [`Canceller`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+
+use crate::protocol::{deadline_after, Group};
+use crate::worker::Shared;
+use crate::{Event, Exit, Handle, Report, Worker};
+
+/// Runs workers as a group, records every exit, and shuts the group down
+/// in bounded time. The macro-free API that `#[supervise]` expands onto.
+///
+/// The rules (the seeds' rules, made precise):
+/// 1. Every exit is recorded exactly once, panics included.
+/// 2. Fail-fast: the first worker to fail (`Err` or panic) cancels every
+///    other worker; [`wait`](Supervisor::wait) then returns a [`Report`]
+///    whose [`first_failure`](Report::first_failure) is that worker.
+/// 3. Daemons: once [`wait`](Supervisor::wait) is called and every
+///    non-daemon worker has exited, the daemons are cancelled. A group of
+///    only daemons runs until a failure or a [`cancel`](Supervisor::cancel).
+/// 4. Threads cannot be killed: a worker still running
+///    [`shutdown_timeout`](Supervisor::shutdown_timeout) after the shutdown
+///    began (default 5 s) is reported [`Exit::Hung`] and detached, and
+///    `wait` returns anyway.
+/// 5. No polling: exits arrive as notifications; the owner sleeps until the
+///    last exit or the shutdown deadline.
+///
+/// ```
+/// use std::time::Duration;
+/// use threadkit::{Exit, Supervisor, Worker};
+///
+/// let supervisor = Supervisor::new().shutdown_timeout(Duration::from_secs(1));
+/// let heartbeat = supervisor.spawn(
+///     Worker::new("heartbeat", |ctx| {
+///         while ctx.sleep(Duration::from_millis(100)).is_ok() {}
+///     })
+///     .daemon(true),
+/// );
+/// let answer = supervisor.spawn(Worker::infallible("answer", |_ctx| 42));
+///
+/// let report = supervisor.wait(); // `answer` done, so the daemon is cancelled
+/// assert!(report.is_success());
+/// assert_eq!(answer.join().ok(), Some(42));
+/// assert!(matches!(heartbeat.join(), Exit::Returned(())));
+/// ```
+pub struct Supervisor {
+    group: Arc<Group>,
+}
+
+/// The default [`Supervisor::shutdown_timeout`]: 5 seconds.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Supervisor {
+    /// An empty group with the default shutdown timeout (5 s).
+    ///
+    /// ```
+    /// use threadkit::Supervisor;
+    /// let report = Supervisor::new().wait();
+    /// assert!(report.is_success());
+    /// assert!(report.records().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Supervisor {
+            group: Arc::new(Group::new(DEFAULT_SHUTDOWN_TIMEOUT)),
+        }
+    }
+
+    /// How long workers get, once the shutdown began, to exit before they
+    /// are reported [`Exit::Hung`]. `Duration::ZERO` gives no grace at all;
+    /// `Duration::MAX` waits for ever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().shutdown_timeout(Duration::from_millis(50));
+    /// // Ignores cancellation: a thread cannot be killed, only abandoned.
+    /// supervisor.spawn(Worker::new("stubborn", |_ctx| std::thread::sleep(Duration::from_secs(2))));
+    /// supervisor.cancel();
+    /// let report = supervisor.wait(); // returns after ~50 ms, not 2 s
+    /// assert_eq!(report.exit_code(), 124);
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) -> Self {
+        self.group.set_timeout(timeout);
+        self
+    }
+
+    /// Starts `worker` on its own thread as a member of this group.
+    ///
+    /// If the group is already shutting down, the worker is not started and
+    /// its exit is [`Exit::Cancelled`]. If the OS refuses the thread, its
+    /// exit is [`Exit::Failed`], which starts the fail-fast shutdown.
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// let handle = supervisor.spawn(Worker::infallible("double", |_ctx| 21 * 2));
+    /// assert!(supervisor.wait().is_success());
+    /// assert_eq!(handle.join().ok(), Some(42));
+    /// ```
+    pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
+        let shared = Arc::new(Shared::new());
+        let name = worker.name().into();
+        let daemon = worker.is_daemon();
+        match self.group.register(name, daemon, shared.clone()) {
+            Some(index) => worker.start_shared(shared, Some((self.group.clone(), index))),
+            None => {
+                let _ = shared.cell.fill(Exit::Cancelled);
+                Handle::new(worker.name().into(), daemon, None, shared)
+            }
+        }
+    }
+
+    /// Starts the shutdown now: every worker is cancelled and gets the
+    /// shutdown timeout to exit. Idempotent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)));
+    /// supervisor.cancel();
+    /// let report = supervisor.wait();
+    /// assert!(report.records()[0].exit().is_cancelled());
+    /// assert_eq!(report.exit_code(), 0); // a requested stop is not a failure
+    /// ```
+    pub fn cancel(&self) {
+        self.group.cancel();
+    }
+
+    /// A cloneable, `Send` handle that can [`cancel`](Canceller::cancel) this
+    /// group from another thread (a signal handler thread, a watchdog)
+    /// while the owner is blocked in [`wait`](Supervisor::wait).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    /// let canceller = supervisor.canceller();
+    /// std::thread::spawn(move || canceller.cancel());
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            group: self.group.clone(),
+        }
+    }
+
+    /// A new channel that receives every [`Event`] from now on: starts,
+    /// exits (with the full record, errors and panics included), the
+    /// shutdown's start, and a final [`Event::Finished`] after which the
+    /// channel disconnects. Call it before spawning to see every event; call
+    /// it again for a second listener (each gets every event). A supervisor
+    /// nobody listens to buffers nothing.
+    ///
+    /// ```
+    /// use threadkit::{Event, Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// let events = supervisor.events();
+    /// supervisor.spawn(Worker::new("one", |_ctx| ()));
+    /// let _ = supervisor.wait();
+    /// let kinds: Vec<&str> = events.iter().map(|event| match event {
+    ///     Event::Started { .. } => "started",
+    ///     Event::Exited(_) => "exited",
+    ///     Event::ShutdownStarted { .. } => "shutdown",
+    ///     Event::Finished { .. } => "finished",
+    ///     _ => "other",
+    /// }).collect();
+    /// assert_eq!(kinds, ["started", "exited", "shutdown", "finished"]);
+    /// ```
+    pub fn events(&self) -> Receiver<Event> {
+        self.group.events()
+    }
+
+    /// Waits until the group is done and returns its [`Report`]: until every
+    /// worker exited, or until the shutdown timeout passed after the
+    /// shutdown began (the rest are then reported [`Exit::Hung`] and
+    /// detached). Never blocks longer than that.
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::new("ok", |_ctx| ()));
+    /// supervisor.spawn(Worker::infallible("bad", |_ctx| panic!("boom")));
+    /// let report = supervisor.wait();
+    /// assert_eq!(report.exit_code(), 101);
+    /// ```
+    pub fn wait(self) -> Report {
+        match self.group.wait(None) {
+            Some(report) => report,
+            // Unreachable: without a deadline the group waits until done.
+            None => Report::new(Vec::new(), None, None),
+        }
+    }
+
+    /// Like [`wait`](Supervisor::wait), but gives up after `timeout` and
+    /// hands the supervisor back, to wait again (or spawn more, or cancel).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)));
+    /// let supervisor = supervisor.wait_timeout(Duration::from_millis(10)).unwrap_err();
+    /// supervisor.cancel();
+    /// let report = supervisor.wait_timeout(Duration::from_secs(60)).unwrap();
+    /// assert!(report.is_success());
+    /// ```
+    pub fn wait_timeout(self, timeout: Duration) -> Result<Report, Supervisor> {
+        match self.group.wait(deadline_after(timeout)) {
+            Some(report) => Ok(report),
+            None => Err(self),
+        }
+    }
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Supervisor::new()
+    }
+}
+
+impl fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Supervisor").finish_non_exhaustive()
+    }
+}
+
+/// Dropping a supervisor without waiting cancels its workers and does not
+/// wait for them (like dropping a tokio `JoinSet`).
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        self.group.abandon();
+    }
+}
+
+/// Cancels a [`Supervisor`]'s group from anywhere; see
+/// [`Supervisor::canceller`].
+///
+/// ```
+/// use threadkit::Supervisor;
+/// let supervisor = Supervisor::new();
+/// let canceller = supervisor.canceller();
+/// canceller.cancel();
+/// canceller.cancel(); // idempotent
+/// assert!(supervisor.wait().is_success());
+/// ```
+#[derive(Clone)]
+pub struct Canceller {
+    group: Arc<Group>,
+}
+
+impl Canceller {
+    /// Same as [`Supervisor::cancel`].
+    ///
+    /// ```
+    /// use threadkit::Supervisor;
+    /// let supervisor = Supervisor::new();
+    /// supervisor.canceller().cancel();
+    /// let _ = supervisor.wait();
+    /// ```
+    pub fn cancel(&self) {
+        self.group.cancel();
+    }
+}
+
+impl fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Canceller").finish_non_exhaustive()
+    }
+}

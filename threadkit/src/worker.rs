@@ -1,0 +1,452 @@
+//! A not-yet-started unit of work: [`Worker`], and [`WorkerResult`], the
+//! return types a worker body may have.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, JoinHandle, ThreadId};
+
+use crate::context::{self, Context};
+use crate::panic::{self as worker_panic, Panic};
+use crate::protocol::{CancelToken, ExitCell, Group, Member};
+use crate::{BoxError, Cancelled, Error, Exit, Handle};
+
+type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
+
+/// A unit of work that has not started yet: a name, a daemon flag, an
+/// optional stack size, and a body that gets a [`Context`].
+///
+/// Build one with [`Worker::new`] (the body returns `()` or `Result`) or
+/// [`Worker::infallible`] (the body returns any value), then either
+/// [`spawn`](Worker::spawn) it on its own named OS thread, hand it to a
+/// [`Supervisor`](crate::Supervisor), or [`run`](Worker::run) it inline.
+/// Starting consumes the worker, so "start only once" is checked by the
+/// compiler rather than at run time (Python raises `RuntimeError`).
+///
+/// ```
+/// use threadkit::{Exit, Worker};
+///
+/// let fetch = |n: u32| {
+///     Worker::new(format!("get_config_{n}"), move |_ctx| {
+///         if n == 4 { Err(format!("config {n} is unreachable")) } else { Ok(n * 10) }
+///     })
+/// };
+///
+/// assert_eq!(fetch(1).spawn().join().ok(), Some(10));
+/// match fetch(4).spawn().join() {
+///     Exit::Failed(error) => assert_eq!(error.message(), "config 4 is unreachable"),
+///     other => panic!("unexpected {other}"),
+/// }
+/// ```
+pub struct Worker<T> {
+    name: Arc<str>,
+    daemon: bool,
+    stack_size: Option<usize>,
+    body: Body<T>,
+}
+
+/// The return types a [`Worker::new`] body may have: `()` and
+/// `Result<T, E>` where `E` converts into a [`BoxError`] (any
+/// `std::error::Error + Send + Sync + 'static`, `String`, `&str`,
+/// `anyhow::Error`, ...). `Err` makes the worker [`Exit::Failed`]; an error
+/// that is, or has as a source, [`Cancelled`] makes it [`Exit::Cancelled`].
+///
+/// Implement it for your own status types to decide what counts as failure.
+///
+/// ```
+/// use threadkit::{BoxError, Worker, WorkerResult};
+///
+/// enum Status { Done(u32), Gave { reason: &'static str } }
+///
+/// impl WorkerResult for Status {
+///     type Output = u32;
+///     fn into_result(self) -> Result<u32, BoxError> {
+///         match self {
+///             Status::Done(n) => Ok(n),
+///             Status::Gave { reason } => Err(reason.into()),
+///         }
+///     }
+/// }
+///
+/// let exit = Worker::new("status", |_ctx| Status::Gave { reason: "quota" }).run();
+/// assert_eq!(exit.error().unwrap().message(), "quota");
+/// # let _ = Status::Done(1);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a worker result",
+    label = "this closure returns `{Self}`",
+    note = "a `Worker::new` body returns `()` or `Result<T, E>` with `E: Into<BoxError>`",
+    note = "use `Worker::infallible` for a body that returns a plain value"
+)]
+pub trait WorkerResult {
+    /// The value a successful worker returns.
+    type Output;
+    /// Splits the body's return value into success or failure.
+    fn into_result(self) -> Result<Self::Output, BoxError>;
+}
+
+impl WorkerResult for () {
+    type Output = ();
+    fn into_result(self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+impl<T, E: Into<BoxError>> WorkerResult for Result<T, E> {
+    type Output = T;
+    fn into_result(self) -> Result<T, BoxError> {
+        self.map_err(Into::into)
+    }
+}
+
+impl<T: Send + 'static> Worker<T> {
+    /// A worker named `name` whose body returns `()` or `Result<T, E>`.
+    /// Whatever the body captures moves to the worker's thread, so it must
+    /// be `Send + 'static`.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let path = std::env::temp_dir().join("threadkit-doc-new.txt");
+    /// std::fs::write(&path, "hello").unwrap();
+    /// let reader = Worker::new("reader", move |_ctx| std::fs::read_to_string(path));
+    /// assert_eq!(reader.spawn().join().ok().as_deref(), Some("hello"));
+    /// ```
+    pub fn new<F, R>(name: impl Into<Arc<str>>, body: F) -> Self
+    where
+        F: FnOnce(&Context) -> R + Send + 'static,
+        R: WorkerResult<Output = T>,
+    {
+        Worker::from_body(name.into(), Box::new(move |ctx| body(ctx).into_result()))
+    }
+
+    /// A worker whose body returns a plain value: only a panic (or
+    /// cancellation before it starts) keeps it from `Returned`. A `Result`
+    /// returned here is a value like any other, never a failure.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let sum = Worker::infallible("sum", |_ctx| (1..=10).sum::<u32>());
+    /// assert_eq!(sum.spawn().join().ok(), Some(55));
+    /// ```
+    pub fn infallible<F>(name: impl Into<Arc<str>>, body: F) -> Self
+    where
+        F: FnOnce(&Context) -> T + Send + 'static,
+    {
+        Worker::from_body(name.into(), Box::new(move |ctx| Ok(body(ctx))))
+    }
+
+    fn from_body(name: Arc<str>, body: Body<T>) -> Self {
+        Worker {
+            name,
+            daemon: false,
+            stack_size: None,
+            body,
+        }
+    }
+
+    /// Marks the worker as a daemon (or not). Under a
+    /// [`Supervisor`](crate::Supervisor), the group is done when every
+    /// non-daemon worker has exited; daemons are then cancelled.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let beat = Worker::new("heartbeat", |ctx| ctx.sleep(std::time::Duration::MAX)).daemon(true);
+    /// assert!(beat.is_daemon());
+    /// ```
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = daemon;
+        self
+    }
+
+    /// Sets the size of the worker thread's stack, in bytes (see
+    /// [`std::thread::Builder::stack_size`]). Ignored by [`run`](Worker::run).
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let small = Worker::infallible("small", |_ctx| 1 + 1).stack_size(64 * 1024);
+    /// assert_eq!(small.spawn().join().ok(), Some(2));
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// The worker's name.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// assert_eq!(Worker::new("取配置_4", |_ctx| ()).name(), "取配置_4");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the worker is a daemon.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// assert!(!Worker::new("w", |_ctx| ()).is_daemon());
+    /// ```
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
+    /// Starts the worker on a new OS thread named after it.
+    ///
+    /// Never panics: if the OS refuses to start the thread (or the name
+    /// holds a NUL byte, which OS thread names cannot), the handle's exit is
+    /// [`Exit::Failed`] with the reason as the error's source.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let handle = Worker::infallible("namer", |_ctx| {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// })
+    /// .spawn();
+    /// assert_eq!(handle.join().ok().flatten().as_deref(), Some("namer"));
+    /// ```
+    pub fn spawn(self) -> Handle<T> {
+        self.start(None)
+    }
+
+    /// Runs the worker to completion on the calling thread (Python's
+    /// `run()` where [`spawn`](Worker::spawn) is `start()`), catching its
+    /// panic. Inside another worker, the inline worker shares that worker's
+    /// cancellation.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let exit = Worker::infallible("inline", |_ctx| std::thread::current().id()).run();
+    /// assert_eq!(exit.ok(), Some(std::thread::current().id()));
+    /// ```
+    pub fn run(self) -> Exit<T> {
+        let token = context::current().map_or_else(CancelToken::new, |ctx| ctx.token().clone());
+        execute(&self.name, &token, self.body)
+    }
+
+    /// Starts the worker, reporting its exit to `group` as member `index`.
+    pub(crate) fn start(self, group: Option<(Arc<Group>, usize)>) -> Handle<T> {
+        let shared = Arc::new(Shared::new());
+        self.start_shared(shared, group)
+    }
+
+    pub(crate) fn start_shared(
+        self,
+        shared: Arc<Shared<T>>,
+        group: Option<(Arc<Group>, usize)>,
+    ) -> Handle<T> {
+        let name = self.name.clone();
+        let daemon = self.daemon;
+        match self.launch(shared.clone(), group.clone()) {
+            Ok(thread) => Handle::new(name, daemon, Some(thread), shared),
+            Err(cause) => {
+                let exit = Exit::Failed(Error::spawn_failed(name.clone(), cause));
+                let outcome = exit.outcome();
+                let _ = shared.cell.fill(exit);
+                if let Some((group, index)) = group {
+                    group.record_exit(index, outcome);
+                }
+                Handle::new(name, daemon, None, shared)
+            }
+        }
+    }
+
+    fn launch(
+        self,
+        shared: Arc<Shared<T>>,
+        group: Option<(Arc<Group>, usize)>,
+    ) -> io::Result<JoinHandle<()>> {
+        if self.name.contains('\0') {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the worker's name contains a NUL byte, which an OS thread name cannot hold",
+            ));
+        }
+        let mut builder = thread::Builder::new().name(self.name.to_string());
+        if let Some(bytes) = self.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        let Worker { name, body, .. } = self;
+        builder.spawn(move || {
+            let _ = shared.thread.set(thread::current().id());
+            let guard = ExitGuard {
+                shared,
+                group,
+                name,
+                done: false,
+            };
+            let exit = execute(&guard.name, &guard.shared.token, body);
+            guard.complete(exit);
+        })
+    }
+}
+
+impl<T> fmt::Debug for Worker<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("name", &self.name)
+            .field("daemon", &self.daemon)
+            .field("stack_size", &self.stack_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs a body with its context installed and classifies how it ended.
+fn execute<T>(name: &Arc<str>, token: &CancelToken, body: Body<T>) -> Exit<T> {
+    let context = Context::new(name.clone(), token.clone());
+    let _entered = context::enter(context.clone());
+    match worker_panic::catch(name, || body(&context)) {
+        Ok(Ok(value)) => Exit::Returned(value),
+        Ok(Err(error)) if is_cancellation(&*error, &context) => Exit::Cancelled,
+        Ok(Err(error)) => Exit::Failed(Error::new(
+            name.clone(),
+            Some(thread::current().id()),
+            error,
+        )),
+        Err(panic) => Exit::Panicked(panic),
+    }
+}
+
+/// An error means "cancelled" when `Cancelled` is in its source chain, or
+/// (for error types such as `anyhow::Error` that hide what they wrap once
+/// boxed) when cancellation was requested and the message is exactly
+/// `Cancelled`'s.
+fn is_cancellation(error: &(dyn StdError + Send + Sync + 'static), context: &Context) -> bool {
+    crate::error::chain(error).any(|error| error.is::<Cancelled>())
+        || (context.is_cancelled() && error.to_string() == Cancelled.to_string())
+}
+
+/// What a worker shares with its handle and its group.
+pub(crate) struct Shared<T> {
+    pub(crate) cell: ExitCell<T>,
+    pub(crate) token: CancelToken,
+    thread: OnceLock<ThreadId>,
+}
+
+impl<T> Shared<T> {
+    pub(crate) fn new() -> Self {
+        Shared {
+            cell: ExitCell::new(),
+            token: CancelToken::new(),
+            thread: OnceLock::new(),
+        }
+    }
+}
+
+impl<T: Send> Member for Shared<T> {
+    fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    fn settle(&self) -> Exit<()> {
+        self.cell.settle()
+    }
+
+    fn thread_id(&self) -> Option<ThreadId> {
+        self.thread.get().copied()
+    }
+}
+
+/// Records the worker's exit exactly once: with the body's outcome through
+/// [`complete`](ExitGuard::complete), or, if the thread unwinds before that
+/// (a panic outside the caught body), as a panic from `Drop`.
+struct ExitGuard<T> {
+    shared: Arc<Shared<T>>,
+    group: Option<(Arc<Group>, usize)>,
+    name: Arc<str>,
+    done: bool,
+}
+
+impl<T> ExitGuard<T> {
+    fn complete(mut self, exit: Exit<T>) {
+        self.done = true;
+        self.record(exit);
+    }
+
+    fn record(&self, exit: Exit<T>) {
+        let outcome = exit.outcome();
+        // Handed back when a supervisor already reported this worker Hung;
+        // dropped here, on the worker's own thread, after the bookkeeping.
+        let late = self.shared.cell.fill(exit).err();
+        if let Some((group, index)) = &self.group {
+            group.record_exit(*index, outcome);
+        }
+        drop(late);
+    }
+}
+
+impl<T> Drop for ExitGuard<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.record(Exit::Panicked(Panic::escaped(self.name.clone())));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_and_result_bodies_classify() {
+        assert!(Worker::new("unit", |_ctx| ()).run().is_success());
+        assert_eq!(Worker::new("ok", |_ctx| Ok::<_, io::Error>(3)).run().ok(), Some(3));
+        let failed = Worker::new("err", |_ctx| Err::<(), _>(io::Error::other("x"))).run();
+        assert_eq!(failed.code(), 1);
+    }
+
+    #[test]
+    fn infallible_treats_a_result_as_a_value() {
+        let exit = Worker::infallible("value", |_ctx| Err::<(), &str>("just data")).run();
+        assert_eq!(exit.ok(), Some(Err("just data")));
+    }
+
+    #[test]
+    fn cancelled_error_is_recognised_directly_boxed_and_as_source() {
+        #[derive(Debug)]
+        struct Wrapped(Cancelled);
+        impl fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("stopping")
+            }
+        }
+        impl StdError for Wrapped {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        assert!(Worker::new("a", |_ctx| Err::<(), _>(Cancelled)).run().is_cancelled());
+        let boxed: BoxError = Box::new(Cancelled);
+        assert!(Worker::new("b", |_ctx| Err::<(), _>(boxed)).run().is_cancelled());
+        assert!(Worker::new("c", |_ctx| Err::<(), _>(Wrapped(Cancelled))).run().is_cancelled());
+    }
+
+    #[test]
+    fn a_cancelled_message_alone_is_not_a_cancellation() {
+        let exit = Worker::new("liar", |_ctx| Err::<(), _>("cancelled")).run();
+        assert!(exit.error().is_some(), "nobody cancelled this worker");
+    }
+
+    #[test]
+    fn nul_in_name_fails_the_spawn_instead_of_panicking() {
+        let exit = Worker::new("bad\0name", |_ctx| ()).spawn().join();
+        let error = exit.error().expect("spawn must fail");
+        assert_eq!(error.thread_id(), None);
+        let io = error.downcast_ref::<io::Error>().unwrap();
+        assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn inline_run_inside_a_worker_shares_its_cancellation() {
+        let handle = Worker::infallible("outer", |ctx| {
+            ctx.sleep(std::time::Duration::from_secs(3600)).ok();
+            Worker::new("inner", |inner| inner.check()).run()
+        })
+        .spawn();
+        handle.cancel();
+        let inner = handle.join().ok().expect("outer returns the inner exit");
+        assert!(inner.is_cancelled());
+    }
+}
