@@ -25,9 +25,8 @@ pub fn supervise(_args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn not_yet(name: &str, instead: &str, item: TokenStream) -> TokenStream {
-    let message = format!(
-        "#[{name}] is not available in this release of threadkit; use `{instead}` for now"
-    );
+    let message =
+        format!("#[{name}] is not available in this release of threadkit; use `{instead}` for now");
     let error = syn::Error::new(Span::call_site(), message).to_compile_error();
     let item = proc_macro2::TokenStream::from(item);
     quote::quote!(#error #item).into()

@@ -62,8 +62,7 @@ impl<T> Handle<T> {
         &self.name
     }
 
-    /// The worker thread's id; `None` if the thread could not be started
-    /// (or the worker was refused by a supervisor that was shutting down).
+    /// The worker thread's id; `None` if the thread could not be started.
     ///
     /// ```
     /// use threadkit::Worker;

@@ -328,6 +328,8 @@ fn payload_message(payload: &(dyn Any + Send)) -> &str {
 pub(crate) fn catch<R>(worker: &Arc<str>, body: impl FnOnce() -> R) -> Result<R, Panic> {
     install_hook();
     let _armed = Armed::arm();
+    // Whatever an earlier body on this thread left behind is not ours.
+    let _ = LAST_SEEN.try_with(|slot| slot.try_borrow_mut().map(|mut slot| slot.take()));
     let result = panic::catch_unwind(AssertUnwindSafe(body));
     result.map_err(|payload| {
         let message = payload_message(&*payload).to_owned();
@@ -410,6 +412,9 @@ mod tests {
         let worker: Arc<str> = "w".into();
         let panic = catch(&worker, || panic!("bad")).unwrap_err();
         let location = panic.location().unwrap().to_string();
-        assert_eq!(panic.to_string(), format!("worker `w` panicked at {location}: bad"));
+        assert_eq!(
+            panic.to_string(),
+            format!("worker `w` panicked at {location}: bad")
+        );
     }
 }

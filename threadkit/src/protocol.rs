@@ -262,6 +262,9 @@ struct GroupState {
     first_failure: Option<usize>,
     /// One sender per `events()` call; each gets every event.
     listeners: Vec<Sender<Event>>,
+    /// How often the owner's wait condition was evaluated: lets tests show
+    /// that the owner is woken per transition, not per exit or per tick.
+    owner_checks: usize,
 }
 
 /// A supervisor's shared state.
@@ -370,6 +373,7 @@ impl Group {
                 shutdown: None,
                 first_failure: None,
                 listeners: Vec::new(),
+                owner_checks: 0,
             }),
             changed: Condvar::new(),
         }
@@ -379,16 +383,15 @@ impl Group {
         lock(&self.state).timeout = timeout;
     }
 
-    /// Adds a worker about to start. `None` when the group is already
-    /// shutting down: the worker is then recorded `Cancelled` and must not
-    /// start.
-    pub(crate) fn register(
-        &self,
-        name: Arc<str>,
-        daemon: bool,
-        member: Arc<dyn Member>,
-    ) -> Option<usize> {
+    /// Adds a worker about to start and returns its index. A worker that
+    /// joins while the group is shutting down starts already cancelled
+    /// (errgroup's rule): it runs, sees the cancellation, and its exit is
+    /// recorded like any other.
+    pub(crate) fn register(&self, name: Arc<str>, daemon: bool, member: Arc<dyn Member>) -> usize {
         let mut state = lock(&self.state);
+        if state.shutdown.is_some() || state.finished {
+            member.cancel();
+        }
         let index = state.entries.len();
         state.entries.push(Entry {
             name: name.clone(),
@@ -406,11 +409,7 @@ impl Group {
             worker: name,
             daemon,
         });
-        if state.shutdown.is_some() || state.finished {
-            state.record(index, Exit::Cancelled);
-            return None;
-        }
-        Some(index)
+        index
     }
 
     /// Records a worker's exit (once; later calls for the same worker, and
@@ -489,6 +488,7 @@ impl Group {
             // begins, so a large group does not wake its owner per exit.
             let shutdown_started = state.shutdown.is_some();
             state = wait_until(&self.changed, state, wake_at, |state| {
+                state.owner_checks += 1;
                 state.running == 0 || state.shutdown.is_some() != shutdown_started
             })
             .0;
@@ -502,5 +502,189 @@ impl Group {
         state.begin_shutdown(ShutdownCause::Cancelled);
         state.finished = true;
         state.listeners.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A member without a thread: the test plays the worker.
+    struct Fake {
+        token: CancelToken,
+        cell: ExitCell<()>,
+    }
+
+    impl Fake {
+        fn new() -> Arc<Self> {
+            Arc::new(Fake {
+                token: CancelToken::new(),
+                cell: ExitCell::new(),
+            })
+        }
+    }
+
+    impl Member for Fake {
+        fn cancel(&self) {
+            self.token.cancel();
+        }
+        fn settle(&self) -> Exit<()> {
+            self.cell.settle()
+        }
+        fn thread_id(&self) -> Option<std::thread::ThreadId> {
+            None
+        }
+    }
+
+    fn join(group: &Group, name: &str, daemon: bool) -> (usize, Arc<Fake>) {
+        let fake = Fake::new();
+        let index = group.register(name.into(), daemon, fake.clone());
+        (index, fake)
+    }
+
+    fn wait_until_sealed(group: &Group) {
+        while !lock(&group.state).sealed {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn exit_cell_records_once_and_hands_back_the_loser() {
+        let cell = ExitCell::new();
+        assert!(cell.fill(Exit::Returned(1)).is_ok());
+        assert!(matches!(
+            cell.fill(Exit::Returned(2)),
+            Err(Exit::Returned(2))
+        ));
+        assert_eq!(cell.take(None).unwrap().ok(), Some(1));
+        // After the handle took it, a supervisor still learns the outcome.
+        assert!(cell.settle().is_success());
+    }
+
+    #[test]
+    fn settling_a_pending_cell_records_hung_and_the_worker_loses() {
+        let cell = ExitCell::<u8>::new();
+        assert!(cell.settle().is_hung());
+        assert!(cell.fill(Exit::Returned(9)).is_err());
+        assert!(cell.take(None).unwrap().is_hung());
+    }
+
+    #[test]
+    fn take_with_a_past_deadline_does_not_block() {
+        let cell = ExitCell::<()>::new();
+        assert!(cell.take(Some(Instant::now())).is_none());
+    }
+
+    #[test]
+    fn owner_is_woken_per_transition_not_per_exit() {
+        let group = Arc::new(Group::new(Duration::from_secs(60)));
+        let (daemon, daemon_fake) = join(&group, "daemon", true);
+        let workers: Vec<usize> = (0..500)
+            .map(|n| join(&group, &format!("w{n}"), false).0)
+            .collect();
+
+        let exits = {
+            let group = group.clone();
+            std::thread::spawn(move || {
+                wait_until_sealed(&group);
+                for index in workers {
+                    group.record_exit(index, Exit::Returned(()));
+                }
+                // The last non-daemon exit cancelled the daemon.
+                assert!(daemon_fake.token.is_cancelled());
+                group.record_exit(daemon, Exit::Cancelled);
+            })
+        };
+        let report = group.wait(None).unwrap();
+        exits.join().unwrap();
+        assert_eq!(report.records().len(), 501);
+        assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Completed));
+        // One check on entry, one per transition (shutdown began, last
+        // exit), and a little room for spurious wake-ups; 500 if it woke per exit.
+        let checks = lock(&group.state).owner_checks;
+        assert!(checks <= 6, "owner evaluated its condition {checks} times");
+    }
+
+    #[test]
+    fn an_idle_owner_is_not_woken() {
+        let group = Group::new(Duration::from_secs(60));
+        let (_, fake) = join(&group, "service", true);
+        let give_up = Instant::now() + Duration::from_millis(200);
+        assert!(group.wait(Some(give_up)).is_none());
+        let checks = lock(&group.state).owner_checks;
+        assert!(
+            checks <= 4,
+            "owner evaluated its condition {checks} times while idle"
+        );
+        assert!(
+            !fake.token.is_cancelled(),
+            "giving up a wait is not a cancel"
+        );
+    }
+
+    #[test]
+    fn first_failure_cancels_the_rest_and_is_kept_as_the_cause() {
+        let group = Group::new(Duration::from_secs(60));
+        let (a, fake_a) = join(&group, "a", false);
+        let (b, fake_b) = join(&group, "b", false);
+        let failure = Exit::Failed(crate::Error::new("b".into(), None, "boom".into()));
+        group.record_exit(b, failure);
+        assert!(fake_a.token.is_cancelled());
+        assert!(
+            !fake_b.token.is_cancelled(),
+            "exited workers are not cancelled"
+        );
+        let later = Exit::Failed(crate::Error::new("a".into(), None, "cleanup".into()));
+        group.record_exit(a, later);
+        let report = group.wait(None).unwrap();
+        assert_eq!(report.first_failure().unwrap().name(), "b");
+        assert_eq!(report.failures().count(), 2);
+    }
+
+    #[test]
+    fn exits_after_finish_and_duplicate_exits_are_ignored() {
+        let group = Group::new(Duration::ZERO);
+        let (index, _fake) = join(&group, "stuck", false);
+        group.cancel();
+        let report = group.wait(None).unwrap();
+        assert!(report.records()[0].exit().is_hung());
+        group.record_exit(index, Exit::Returned(()));
+        group.record_exit(index, Exit::Returned(()));
+        assert!(
+            lock(&group.state).entries[index].record.is_none(),
+            "records moved into the report"
+        );
+        assert!(
+            group.wait(None).is_none(),
+            "a finished group does not finish twice"
+        );
+    }
+
+    #[test]
+    fn a_worker_joining_during_shutdown_starts_cancelled() {
+        let group = Group::new(Duration::from_secs(1));
+        group.cancel();
+        let (index, fake) = join(&group, "late", false);
+        assert!(fake.token.is_cancelled());
+        group.record_exit(index, Exit::Returned(()));
+        let report = group.wait(None).unwrap();
+        assert!(
+            report.records()[0].exit().is_success(),
+            "it ran and its exit counts"
+        );
+    }
+
+    #[test]
+    fn only_daemons_run_until_cancelled() {
+        let group = Group::new(Duration::from_secs(1));
+        let (index, fake) = join(&group, "service", true);
+        assert!(group.wait(Some(Instant::now())).is_none());
+        assert!(!fake.token.is_cancelled());
+        group.cancel();
+        assert!(fake.token.is_cancelled());
+        group.record_exit(index, Exit::Cancelled);
+        let report = group.wait(None).unwrap();
+        assert!(report.is_success());
+        assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Cancelled));
     }
 }

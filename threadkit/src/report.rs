@@ -240,7 +240,9 @@ impl Report {
     /// assert_eq!(supervisor.wait().failures().count(), 1);
     /// ```
     pub fn failures(&self) -> impl Iterator<Item = &Record> {
-        self.records.iter().filter(|record| record.exit.is_failure())
+        self.records
+            .iter()
+            .filter(|record| record.exit.is_failure())
     }
 
     /// 0 if no worker failed; otherwise the first failure's code.
@@ -526,7 +528,12 @@ mod tests {
         let report = Report::new(
             vec![
                 record("get_config_1", false, Exit::Returned(()), 12),
-                record("get_config_4", false, failed("get_config_4", "unreachable"), 3),
+                record(
+                    "get_config_4",
+                    false,
+                    failed("get_config_4", "unreachable"),
+                    3,
+                ),
                 record("beat", true, Exit::Cancelled, 1500),
             ],
             Some(1),
@@ -571,10 +578,17 @@ beat (daemon)  cancelled   130   1.50s
 
     #[test]
     fn report_error_debug_shows_cause_and_table() {
-        let report = Report::new(vec![record("db", false, failed("db", "refused"), 1)], Some(0), None);
+        let report = Report::new(
+            vec![record("db", false, failed("db", "refused"), 1)],
+            Some(0),
+            None,
+        );
         let error = report.into_result().unwrap_err();
         let debug = format!("{error:?}");
-        assert!(debug.starts_with("worker `db` failed: refused\n\nworker"), "{debug}");
+        assert!(
+            debug.starts_with("worker `db` failed: refused\n\nworker"),
+            "{debug}"
+        );
         assert!(debug.ends_with("exit code 1 (db failed)"), "{debug}");
     }
 

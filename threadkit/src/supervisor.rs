@@ -8,7 +8,7 @@ use crossbeam_channel::Receiver;
 
 use crate::protocol::{deadline_after, Group};
 use crate::worker::Shared;
-use crate::{Event, Exit, Handle, Report, Worker};
+use crate::{Event, Handle, Report, Worker};
 
 /// Runs workers as a group, records every exit, and shuts the group down
 /// in bounded time. The macro-free API that `#[supervise]` expands onto.
@@ -90,9 +90,10 @@ impl Supervisor {
 
     /// Starts `worker` on its own thread as a member of this group.
     ///
-    /// If the group is already shutting down, the worker is not started and
-    /// its exit is [`Exit::Cancelled`]. If the OS refuses the thread, its
-    /// exit is [`Exit::Failed`], which starts the fail-fast shutdown.
+    /// A worker spawned while the group is shutting down still starts, but
+    /// already cancelled (as in Go's errgroup): it decides how to stop, and
+    /// its exit is recorded like any other. If the OS refuses the thread,
+    /// the exit is [`Exit::Failed`], which starts the fail-fast shutdown.
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -103,15 +104,10 @@ impl Supervisor {
     /// ```
     pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
         let shared = Arc::new(Shared::new());
-        let name = worker.name().into();
-        let daemon = worker.is_daemon();
-        match self.group.register(name, daemon, shared.clone()) {
-            Some(index) => worker.start_shared(shared, Some((self.group.clone(), index))),
-            None => {
-                let _ = shared.cell.fill(Exit::Cancelled);
-                Handle::new(worker.name().into(), daemon, None, shared)
-            }
-        }
+        let index = self
+            .group
+            .register(worker.shared_name(), worker.is_daemon(), shared.clone());
+        worker.start_shared(shared, Some((self.group.clone(), index)))
     }
 
     /// Starts the shutdown now: every worker is cancelled and gets the

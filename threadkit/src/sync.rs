@@ -10,5 +10,7 @@ pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 /// Locks `mutex`, ignoring poisoning: the protocol never runs user code while
 /// holding a lock, so a poisoned lock still guards consistent state.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -120,8 +120,8 @@ impl<T: Send + 'static> Worker<T> {
         Worker::from_body(name.into(), Box::new(move |ctx| body(ctx).into_result()))
     }
 
-    /// A worker whose body returns a plain value: only a panic (or
-    /// cancellation before it starts) keeps it from `Returned`. A `Result`
+    /// A worker whose body returns a plain value: only a panic keeps it from
+    /// `Returned`. A `Result`
     /// returned here is a value like any other, never a failure.
     ///
     /// ```
@@ -225,6 +225,10 @@ impl<T: Send + 'static> Worker<T> {
         execute(&self.name, &token, self.body)
     }
 
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
     /// Starts the worker, reporting its exit to `group` as member `index`.
     pub(crate) fn start(self, group: Option<(Arc<Group>, usize)>) -> Handle<T> {
         let shared = Arc::new(Shared::new());
@@ -293,19 +297,21 @@ impl<T> fmt::Debug for Worker<T> {
 }
 
 /// Runs a body with its context installed and classifies how it ended.
+/// Classification runs inside the panic catcher too: it calls the user's
+/// `Display` and drops the user's error, and either may panic.
 fn execute<T>(name: &Arc<str>, token: &CancelToken, body: Body<T>) -> Exit<T> {
     let context = Context::new(name.clone(), token.clone());
     let _entered = context::enter(context.clone());
-    match worker_panic::catch(name, || body(&context)) {
-        Ok(Ok(value)) => Exit::Returned(value),
-        Ok(Err(error)) if is_cancellation(&*error, &context) => Exit::Cancelled,
-        Ok(Err(error)) => Exit::Failed(Error::new(
+    let classified = worker_panic::catch(name, || match body(&context) {
+        Ok(value) => Exit::Returned(value),
+        Err(error) if is_cancellation(&*error, &context) => Exit::Cancelled,
+        Err(error) => Exit::Failed(Error::new(
             name.clone(),
             Some(thread::current().id()),
             error,
         )),
-        Err(panic) => Exit::Panicked(panic),
-    }
+    });
+    classified.unwrap_or_else(Exit::Panicked)
 }
 
 /// An error means "cancelled" when `Cancelled` is in its source chain, or
@@ -392,7 +398,10 @@ mod tests {
     #[test]
     fn unit_and_result_bodies_classify() {
         assert!(Worker::new("unit", |_ctx| ()).run().is_success());
-        assert_eq!(Worker::new("ok", |_ctx| Ok::<_, io::Error>(3)).run().ok(), Some(3));
+        assert_eq!(
+            Worker::new("ok", |_ctx| Ok::<_, io::Error>(3)).run().ok(),
+            Some(3)
+        );
         let failed = Worker::new("err", |_ctx| Err::<(), _>(io::Error::other("x"))).run();
         assert_eq!(failed.code(), 1);
     }
@@ -417,10 +426,16 @@ mod tests {
                 Some(&self.0)
             }
         }
-        assert!(Worker::new("a", |_ctx| Err::<(), _>(Cancelled)).run().is_cancelled());
+        assert!(Worker::new("a", |_ctx| Err::<(), _>(Cancelled))
+            .run()
+            .is_cancelled());
         let boxed: BoxError = Box::new(Cancelled);
-        assert!(Worker::new("b", |_ctx| Err::<(), _>(boxed)).run().is_cancelled());
-        assert!(Worker::new("c", |_ctx| Err::<(), _>(Wrapped(Cancelled))).run().is_cancelled());
+        assert!(Worker::new("b", |_ctx| Err::<(), _>(boxed))
+            .run()
+            .is_cancelled());
+        assert!(Worker::new("c", |_ctx| Err::<(), _>(Wrapped(Cancelled)))
+            .run()
+            .is_cancelled());
     }
 
     #[test]
@@ -436,6 +451,45 @@ mod tests {
         assert_eq!(error.thread_id(), None);
         let io = error.downcast_ref::<io::Error>().unwrap();
         assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn exit_guard_records_a_panic_when_dropped_before_completion() {
+        let group = Arc::new(Group::new(std::time::Duration::from_secs(1)));
+        let shared = Arc::new(Shared::<u8>::new());
+        let index = group.register("w".into(), false, shared.clone());
+        let guard = ExitGuard {
+            shared: shared.clone(),
+            group: Some((group.clone(), index)),
+            name: "w".into(),
+            done: false,
+        };
+        drop(guard); // as if unwinding past it
+        let exit = shared.cell.take(None).unwrap();
+        assert!(exit.panic().unwrap().message().contains("unwound"));
+        let report = group.wait(None).unwrap();
+        assert_eq!(report.records()[0].code(), 101);
+        assert_eq!(report.records().len(), 1);
+    }
+
+    #[test]
+    fn a_panicking_display_during_classification_is_a_caught_panic() {
+        #[derive(Debug)]
+        struct Nasty;
+        impl fmt::Display for Nasty {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                panic!("display exploded")
+            }
+        }
+        impl StdError for Nasty {}
+        let handle = Worker::new("nasty", |ctx| {
+            ctx.sleep(std::time::Duration::MAX).ok();
+            Err::<(), _>(Nasty)
+        })
+        .spawn();
+        handle.cancel(); // cancelled, so the message is compared: Display runs
+        let exit = handle.join();
+        assert_eq!(exit.panic().unwrap().message(), "display exploded");
     }
 
     #[test]
