@@ -1,0 +1,339 @@
+//! The list of bad input and edge cases, plus a bounded randomized
+//! stress run of the exactly-once and bounded-shutdown guarantees.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io;
+use std::time::{Duration, Instant};
+
+use common::{gate, quiet_panics};
+use threadkit::{Cancelled, Event, Exit, Supervisor, Worker};
+
+const LONG: Duration = Duration::from_secs(3600);
+
+/// A stack no machine can give: the OS refuses the thread.
+#[cfg(target_pointer_width = "64")]
+const IMPOSSIBLE_STACK: usize = 1 << 50;
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn an_os_refusal_to_start_a_thread_is_a_failed_exit_not_a_panic() {
+    let handle = Worker::infallible("greedy", |_ctx| 1)
+        .stack_size(IMPOSSIBLE_STACK)
+        .spawn();
+    assert_eq!(handle.id(), None);
+    let exit = handle.join();
+    let error = exit.error().expect("the spawn fails");
+    assert_eq!(error.worker(), "greedy");
+    assert_eq!(error.thread_id(), None);
+    assert!(error.downcast_ref::<io::Error>().is_some());
+    assert!(error
+        .message()
+        .starts_with("could not start the worker's thread: "));
+    assert_eq!(exit.code(), 1);
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_spawn_failure_under_a_supervisor_fails_the_group_fast() {
+    let supervisor = Supervisor::new();
+    let waiter = supervisor.spawn(Worker::new("waiter", |ctx| ctx.sleep(LONG)));
+    supervisor.spawn(Worker::new("greedy", |_ctx| ()).stack_size(IMPOSSIBLE_STACK));
+    let report = supervisor.wait();
+    let greedy = report.first_failure().unwrap();
+    assert_eq!(greedy.name(), "greedy");
+    assert_eq!(greedy.thread_id(), None);
+    assert!(waiter.join().is_cancelled());
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn a_nul_byte_in_a_name_fails_the_worker_under_a_supervisor_too() {
+    let supervisor = Supervisor::new();
+    supervisor.spawn(Worker::new("bad\0name", |_ctx| ()));
+    let report = supervisor.wait();
+    let error = report.records()[0].exit().error().unwrap().clone();
+    assert_eq!(
+        error.downcast_ref::<io::Error>().unwrap().kind(),
+        io::ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn non_ascii_names_reach_the_thread_the_report_and_the_errors() {
+    let name = "获取配置_4 ⚙";
+    let supervisor = Supervisor::new();
+    let handle = supervisor.spawn(Worker::new(name, |ctx| {
+        let thread_name = std::thread::current().name().map(str::to_owned);
+        assert_eq!(thread_name.as_deref(), Some(ctx.name()));
+        Err::<(), _>("配置无效")
+    }));
+    let report = supervisor.wait();
+    assert_eq!(report.records()[0].name(), name);
+    assert!(report.to_string().contains("获取配置_4 ⚙  failed"));
+    let exit = handle.join();
+    assert_eq!(exit.error().unwrap().worker(), name);
+    assert_eq!(exit.error().unwrap().message(), "配置无效");
+}
+
+#[test]
+fn join_timeout_can_be_retried_until_the_worker_exits() {
+    let (mut release, worker_gate) = gate();
+    let mut handle = Worker::infallible("slow", move |_ctx| {
+        let _ = worker_gate.recv();
+        "finally"
+    })
+    .spawn();
+    for _ in 0..5 {
+        handle = handle
+            .join_timeout(Duration::from_millis(2))
+            .expect_err("still blocked on the gate");
+        assert!(!handle.is_finished());
+    }
+    handle = handle
+        .join_timeout(Duration::ZERO)
+        .expect_err("a zero timeout does not block");
+    release.open();
+    let exit = handle.join_timeout(Duration::MAX).expect("released");
+    assert_eq!(exit.ok(), Some("finally"));
+}
+
+#[test]
+fn join_timeout_on_a_finished_worker_returns_at_once_even_with_zero() {
+    let handle = Worker::infallible("quick", |_ctx| 3).spawn();
+    let mut handle = Some(handle);
+    let exit = loop {
+        match handle.take().unwrap().join_timeout(Duration::from_secs(60)) {
+            Ok(exit) => break exit,
+            Err(again) => handle = Some(again),
+        }
+    };
+    assert_eq!(exit.ok(), Some(3));
+
+    let handle = Worker::infallible("quick", |_ctx| 4).spawn();
+    while !handle.is_finished() {
+        std::thread::yield_now();
+    }
+    assert_eq!(handle.join_timeout(Duration::ZERO).unwrap().ok(), Some(4));
+}
+
+#[test]
+fn cancel_after_completion_is_a_no_op() {
+    let handle = Worker::new("done", |ctx| ctx.check().map(|()| 1)).spawn();
+    while !handle.is_finished() {
+        std::thread::yield_now();
+    }
+    handle.cancel();
+    handle.cancel();
+    assert_eq!(handle.join().ok(), Some(1));
+
+    let supervisor = Supervisor::new();
+    supervisor.spawn(Worker::new("done", |_ctx| ()));
+    let canceller = supervisor.canceller();
+    let report = supervisor.wait();
+    canceller.cancel(); // after the group finished: nothing to do
+    assert!(report.is_success());
+}
+
+#[test]
+fn current_gives_helpers_the_workers_context() {
+    fn helper() -> Result<String, Cancelled> {
+        let ctx = threadkit::current().expect("called on a worker");
+        ctx.sleep(LONG)?;
+        Ok(ctx.name().to_owned())
+    }
+    assert!(threadkit::current().is_none());
+    let handle = Worker::new("deep", |_ctx| helper()).spawn();
+    handle.cancel();
+    assert!(handle.join().is_cancelled());
+}
+
+#[test]
+fn anyhow_errors_work_and_anyhow_wrapped_cancellation_is_recognised() {
+    let exit = Worker::new("anyhow", |_ctx| -> anyhow::Result<()> {
+        Err(anyhow::anyhow!("config missing"))
+    })
+    .run();
+    assert_eq!(exit.error().unwrap().message(), "config missing");
+
+    let handle = Worker::new("anyhow_cancel", |ctx| -> anyhow::Result<()> {
+        ctx.sleep(LONG)?;
+        Ok(())
+    })
+    .spawn();
+    handle.cancel();
+    assert!(handle.join().is_cancelled());
+}
+
+#[test]
+fn type_aliases_of_result_classify_by_type_not_spelling() {
+    type Fetch<T> = Result<T, io::Error>;
+    let exit = Worker::new("alias", |_ctx| -> Fetch<u8> {
+        Err(io::Error::other("nope"))
+    })
+    .run();
+    assert!(matches!(exit, Exit::Failed(_)));
+    let exit = Worker::new("io_result", |_ctx| -> io::Result<u8> { Ok(1) }).run();
+    assert_eq!(exit.ok(), Some(1));
+}
+
+// ---------------------------------------------------------------------------
+// Randomized stress: many small groups with random behaviours.
+
+/// xorshift64*: deterministic per seed, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Behaviour {
+    Return,
+    Fail,
+    Panic,
+    WaitForCancel,
+    /// Ignores cancellation until the test releases it: hangs.
+    Stubborn,
+    SelfCancel,
+}
+
+const BEHAVIOURS: [Behaviour; 6] = [
+    Behaviour::Return,
+    Behaviour::Fail,
+    Behaviour::Panic,
+    Behaviour::WaitForCancel,
+    Behaviour::Stubborn,
+    Behaviour::SelfCancel,
+];
+
+/// Groups to run; `THREADKIT_STRESS_GROUPS` raises it for long soak runs.
+fn stress_groups() -> usize {
+    std::env::var("THREADKIT_STRESS_GROUPS")
+        .ok()
+        .and_then(|groups| groups.parse().ok())
+        .unwrap_or(150)
+}
+
+#[test]
+fn random_groups_record_every_exit_exactly_once_and_shut_down_in_time() {
+    quiet_panics();
+    let seed = std::env::var("THREADKIT_STRESS_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(0x5eed_cafe_u64);
+    let mut rng = Rng(seed);
+    for group in 0..stress_groups() {
+        let workers = 1 + rng.below(8) as usize;
+        let timeout = Duration::from_millis(rng.below(30));
+        let (mut release, stubborn_gate) = gate();
+        let supervisor = Supervisor::new().shutdown_timeout(timeout);
+        let events = supervisor.events();
+        let mut plan = Vec::new();
+        let mut handles = Vec::new();
+        for index in 0..workers {
+            let behaviour = BEHAVIOURS[rng.below(BEHAVIOURS.len() as u64) as usize];
+            let daemon = rng.below(4) == 0;
+            let stubborn_gate = stubborn_gate.clone();
+            let worker = Worker::new(format!("g{group}_w{index}"), move |ctx| match behaviour {
+                Behaviour::Return => Ok(index),
+                Behaviour::Fail => Err("random failure".into()),
+                Behaviour::Panic => panic!("random panic"),
+                Behaviour::WaitForCancel => ctx.sleep(LONG).map(|()| index).map_err(Into::into),
+                Behaviour::Stubborn => {
+                    let _ = stubborn_gate.recv();
+                    Ok(index)
+                }
+                Behaviour::SelfCancel => Err::<usize, threadkit::BoxError>(Cancelled.into()),
+            })
+            .daemon(daemon);
+            plan.push((behaviour, daemon));
+            handles.push(supervisor.spawn(worker));
+        }
+        if rng.below(3) == 0 {
+            supervisor.cancel();
+        }
+        // Waiting and stubborn non-daemons keep a group without failures
+        // alive for ever (rule 3), so the owner cancels after a moment.
+        let report = match supervisor.wait_timeout(Duration::from_millis(rng.below(5))) {
+            Ok(report) => report,
+            Err(supervisor) => {
+                supervisor.cancel();
+                supervisor.wait()
+            }
+        };
+        let context = format!("group {group} (seed {seed}): {plan:?}\n{report}");
+
+        // Exactly once: one record per worker, one Exited event per worker,
+        // and handles agree with the records.
+        assert_eq!(report.records().len(), workers, "{context}");
+        let mut exited: HashMap<String, usize> = HashMap::new();
+        for event in events.try_iter() {
+            if let Event::Exited(record) = event {
+                *exited.entry(record.name().to_owned()).or_default() += 1;
+            }
+        }
+        assert_eq!(exited.len(), workers, "{context}");
+        assert!(exited.values().all(|&n| n == 1), "{context}");
+        for ((handle, record), (behaviour, _)) in
+            handles.into_iter().zip(report.records()).zip(&plan)
+        {
+            let exit = handle.join();
+            assert_eq!(exit.code(), record.code(), "{context}");
+            // Any worker still running at the deadline is hung (the grace
+            // may be 0 ms); one that exited did so exactly as planned.
+            let expected = match behaviour {
+                Behaviour::Return => 0,
+                Behaviour::Fail => 1,
+                Behaviour::Panic => 101,
+                Behaviour::WaitForCancel | Behaviour::SelfCancel => 130,
+                // Released only after wait() returned.
+                Behaviour::Stubborn => 124,
+            };
+            assert!(
+                record.code() == expected || record.exit().is_hung(),
+                "{behaviour:?}: {context}"
+            );
+        }
+
+        // The first failure, if any, is a real Err or panic from the plan.
+        if let Some(first) = report.first_failure() {
+            assert!(first.exit().is_failure(), "{context}");
+        }
+        release.open();
+    }
+}
+
+#[test]
+fn wait_never_blocks_past_the_timeout_while_workers_hang() {
+    let timeout = Duration::from_millis(20);
+    let (mut release, stubborn_gate) = gate();
+    let supervisor = Supervisor::new().shutdown_timeout(timeout);
+    for n in 0..20 {
+        let stubborn_gate = stubborn_gate.clone();
+        supervisor.spawn(Worker::new(format!("stubborn_{n}"), move |_ctx| {
+            let _ = stubborn_gate.recv();
+        }));
+    }
+    let started = Instant::now();
+    supervisor.cancel();
+    let report = supervisor.wait();
+    let waited = started.elapsed();
+    release.open();
+    assert!(report
+        .records()
+        .iter()
+        .all(|record| record.exit().is_hung()));
+    assert!(waited >= timeout);
+    assert!(waited < timeout + Duration::from_secs(30), "{waited:?}");
+}
