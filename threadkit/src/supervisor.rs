@@ -23,7 +23,7 @@ use crate::{Event, Handle, Report, Worker};
 ///    only daemons runs until a failure or a [`cancel`](Supervisor::cancel).
 /// 4. Threads cannot be killed: a worker still running
 ///    [`shutdown_timeout`](Supervisor::shutdown_timeout) after the shutdown
-///    began (default 5 s) is reported [`Exit::Hung`] and detached, and
+///    began (default 5 s) is reported [`Exit::Hung`](crate::Exit::Hung) and detached, and
 ///    `wait` returns anyway.
 /// 5. No polling: exits arrive as notifications; the owner sleeps until the
 ///    last exit or the shutdown deadline.
@@ -69,7 +69,7 @@ impl Supervisor {
     }
 
     /// How long workers get, once the shutdown began, to exit before they
-    /// are reported [`Exit::Hung`]. `Duration::ZERO` gives no grace at all;
+    /// are reported [`Exit::Hung`](crate::Exit::Hung). `Duration::ZERO` gives no grace at all;
     /// `Duration::MAX` waits for ever.
     ///
     /// ```
@@ -93,7 +93,7 @@ impl Supervisor {
     /// A worker spawned while the group is shutting down still starts, but
     /// already cancelled (as in Go's errgroup): it decides how to stop, and
     /// its exit is recorded like any other. If the OS refuses the thread,
-    /// the exit is [`Exit::Failed`], which starts the fail-fast shutdown.
+    /// the exit is [`Exit::Failed`](crate::Exit::Failed), which starts the fail-fast shutdown.
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -174,7 +174,7 @@ impl Supervisor {
 
     /// Waits until the group is done and returns its [`Report`]: until every
     /// worker exited, or until the shutdown timeout passed after the
-    /// shutdown began (the rest are then reported [`Exit::Hung`] and
+    /// shutdown began (the rest are then reported [`Exit::Hung`](crate::Exit::Hung) and
     /// detached). Never blocks longer than that.
     ///
     /// ```
