@@ -337,3 +337,42 @@ fn wait_never_blocks_past_the_timeout_while_workers_hang() {
     assert!(waited >= timeout);
     assert!(waited < timeout + Duration::from_secs(30), "{waited:?}");
 }
+
+#[test]
+fn a_running_group_does_not_keep_the_values_of_finished_workers() {
+    let value = std::sync::Arc::new(());
+    let supervisor = Supervisor::new();
+    let service = supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(LONG)));
+    let copy = value.clone();
+    drop(supervisor.spawn(Worker::infallible("job", move |_ctx| copy)));
+    // The handle is gone; once the job's thread ends, nothing but the group
+    // could hold the copy it returned.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::sync::Arc::strong_count(&value) > 1 && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        std::sync::Arc::strong_count(&value),
+        1,
+        "the group kept the value"
+    );
+    service.cancel();
+    assert!(supervisor.wait().is_success());
+}
+
+#[test]
+fn public_types_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Supervisor>();
+    send_sync::<threadkit::Canceller>();
+    send_sync::<threadkit::Handle<String>>();
+    send_sync::<threadkit::Context>();
+    send_sync::<Exit<String>>();
+    send_sync::<threadkit::Report>();
+    send_sync::<threadkit::ReportError>();
+    send_sync::<Event>();
+    send_sync::<threadkit::Error>();
+    send_sync::<threadkit::Panic>();
+    send::<Worker<String>>();
+}

@@ -180,3 +180,54 @@ impl<T> fmt::Debug for Handle<T> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::CancelToken;
+    use crate::Worker;
+
+    fn parked(shared: Arc<Shared<u8>>) -> Handle<u8> {
+        Handle::new("parked".into(), false, None, shared)
+    }
+
+    #[test]
+    fn a_timed_out_join_returns_the_same_handle() {
+        let shared = Arc::new(Shared::new());
+        let handle = parked(shared.clone());
+        let handle = handle.join_timeout(Duration::ZERO).unwrap_err();
+        assert_eq!(handle.name(), "parked");
+        assert!(shared.cell.fill(Exit::Returned(5)).is_ok());
+        assert!(handle.is_finished());
+        assert_eq!(handle.join_timeout(Duration::ZERO).unwrap().ok(), Some(5));
+    }
+
+    #[test]
+    fn cancel_reaches_the_workers_token() {
+        let shared: Arc<Shared<u8>> = Arc::new(Shared::new());
+        let token: CancelToken = shared.token.clone();
+        parked(shared).cancel();
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn join_of_a_hung_worker_does_not_wait_for_its_thread() {
+        let shared: Arc<Shared<()>> = Arc::new(Shared::new());
+        let (release, gate) = crossbeam_channel::bounded::<()>(0);
+        let thread = std::thread::spawn(move || {
+            let _ = gate.recv();
+        });
+        let handle = Handle::new("stuck".into(), false, Some(thread), shared.clone());
+        assert!(shared.cell.settle().is_hung());
+        assert!(handle.join().is_hung());
+        drop(release);
+    }
+
+    #[test]
+    fn debug_shows_name_and_state() {
+        let handle = Worker::infallible("dbg", |_ctx| 1).spawn();
+        let text = format!("{handle:?}");
+        assert!(text.starts_with("Handle { name: \"dbg\""), "{text}");
+        assert_eq!(handle.join().ok(), Some(1));
+    }
+}

@@ -244,9 +244,21 @@ struct Entry {
     name: Arc<str>,
     daemon: bool,
     started: Instant,
-    member: Arc<dyn Member>,
-    record: Option<Record>,
+    slot: Slot,
 }
+
+enum Slot {
+    Running(Arc<dyn Member>),
+    /// The member is released at exit: a group that outlives many workers
+    /// keeps their records, not their cells (and the values in them).
+    Exited(Record),
+    /// The record moved into the report.
+    Reported,
+}
+
+/// Members released under the group lock, dropped after it is released:
+/// the last reference to a member may own a user value with a `Drop`.
+type Released = Vec<Arc<dyn Member>>;
 
 struct GroupState {
     timeout: Duration,
@@ -295,8 +307,10 @@ impl GroupState {
             timeout,
         });
         self.shutdown = Some((Instant::now(), cause));
-        for entry in self.entries.iter().filter(|entry| entry.record.is_none()) {
-            entry.member.cancel();
+        for entry in &self.entries {
+            if let Slot::Running(member) = &entry.slot {
+                member.cancel();
+            }
         }
         true
     }
@@ -314,48 +328,55 @@ impl GroupState {
             .map(|(started, _)| started.checked_add(self.timeout))
     }
 
-    fn record(&mut self, index: usize, exit: Exit<()>) {
-        let Some(entry) = self.entries.get_mut(index) else {
-            return;
+    /// Records member `index`'s exit, once; returns the released member.
+    fn record(&mut self, index: usize, exit: Exit<()>) -> Option<Arc<dyn Member>> {
+        let entry = self.entries.get_mut(index)?;
+        let Slot::Running(member) = std::mem::replace(&mut entry.slot, Slot::Reported) else {
+            return None;
         };
-        if entry.record.is_some() {
-            return;
-        }
         let record = Record::new(
             entry.name.clone(),
             entry.daemon,
-            entry.member.thread_id(),
+            member.thread_id(),
             entry.started.elapsed(),
             exit,
         );
+        entry.slot = Slot::Exited(record.clone());
         let daemon = entry.daemon;
-        self.emit(|| Event::Exited(record.clone()));
-        self.entries[index].record = Some(record);
+        self.emit(|| Event::Exited(record));
         self.running -= 1;
         if !daemon {
             self.running_non_daemon -= 1;
         }
+        Some(member)
     }
 
-    fn finish(&mut self) -> Report {
+    /// Reports whoever is still running as hung and closes the group.
+    fn finish(&mut self) -> (Report, Released) {
+        let mut released = Released::new();
         for index in 0..self.entries.len() {
-            if self.entries[index].record.is_none() {
-                let outcome = self.entries[index].member.settle();
-                self.record(index, outcome);
+            if let Slot::Running(member) = &self.entries[index].slot {
+                let outcome = member.settle();
+                released.extend(self.record(index, outcome));
             }
         }
         self.finished = true;
         let records: Vec<Record> = self
             .entries
             .iter_mut()
-            .filter_map(|entry| entry.record.take())
+            .filter_map(
+                |entry| match std::mem::replace(&mut entry.slot, Slot::Reported) {
+                    Slot::Exited(record) => Some(record),
+                    _ => None,
+                },
+            )
             .collect();
         let cause = self.shutdown.take().map(|(_, cause)| cause);
         let report = Report::new(records, self.first_failure, cause);
         let exit_code = report.exit_code();
         self.emit(|| Event::Finished { exit_code });
         self.listeners.clear();
-        report
+        (report, released)
     }
 }
 
@@ -397,8 +418,7 @@ impl Group {
             name: name.clone(),
             daemon,
             started: Instant::now(),
-            member,
-            record: None,
+            slot: Slot::Running(member),
         });
         state.running += 1;
         if !daemon {
@@ -422,7 +442,7 @@ impl Group {
         }
         let failed = matches!(exit, Exit::Failed(_) | Exit::Panicked(_));
         let running_before = state.running;
-        state.record(index, exit);
+        let released = state.record(index, exit);
         let mut wake = state.running == 0 && running_before > 0;
         if failed && state.first_failure.is_none() {
             state.first_failure = Some(index);
@@ -432,6 +452,7 @@ impl Group {
             wake |= state.check_complete();
         }
         drop(state);
+        drop(released);
         if wake {
             self.changed.notify_all();
         }
@@ -493,7 +514,10 @@ impl Group {
             })
             .0;
         }
-        Some(state.finish())
+        let (report, released) = state.finish();
+        drop(state);
+        drop(released);
+        Some(report)
     }
 
     /// The owner went away without waiting: cancel everyone, stop events.
@@ -651,8 +675,8 @@ mod tests {
         group.record_exit(index, Exit::Returned(()));
         group.record_exit(index, Exit::Returned(()));
         assert!(
-            lock(&group.state).entries[index].record.is_none(),
-            "records moved into the report"
+            matches!(lock(&group.state).entries[index].slot, Slot::Reported),
+            "the record moved into the report"
         );
         assert!(
             group.wait(None).is_none(),

@@ -269,3 +269,56 @@ impl fmt::Debug for Canceller {
         f.debug_struct("Canceller").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ShutdownCause;
+
+    #[test]
+    fn the_default_shutdown_timeout_is_five_seconds() {
+        let events = {
+            let supervisor = Supervisor::default();
+            let events = supervisor.events();
+            supervisor.cancel();
+            let _ = supervisor.wait();
+            events
+        };
+        let timeout = events.iter().find_map(|event| match event {
+            Event::ShutdownStarted { timeout, .. } => Some(timeout),
+            _ => None,
+        });
+        assert_eq!(timeout, Some(DEFAULT_SHUTDOWN_TIMEOUT));
+        assert_eq!(DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_canceller_outlives_its_supervisor_harmlessly() {
+        let supervisor = Supervisor::new();
+        let canceller = supervisor.canceller();
+        let report = supervisor.wait();
+        canceller.cancel();
+        assert_eq!(report.shutdown_cause(), None);
+    }
+
+    #[test]
+    fn cancel_is_idempotent_and_keeps_the_first_cause() {
+        let supervisor = Supervisor::new();
+        supervisor.spawn(Worker::new("w", |ctx| ctx.sleep(Duration::MAX)));
+        supervisor.cancel();
+        supervisor.canceller().cancel();
+        let report = supervisor.wait();
+        assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Cancelled));
+    }
+
+    #[test]
+    fn an_unfinished_wait_timeout_leaves_the_group_open_for_more_workers() {
+        let supervisor = Supervisor::new();
+        supervisor.spawn(Worker::new("slow", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+        let supervisor = supervisor.wait_timeout(Duration::ZERO).unwrap_err();
+        let late = supervisor.spawn(Worker::new("late", |ctx| ctx.check()));
+        let report = supervisor.wait();
+        assert!(late.join().is_success(), "late started uncancelled");
+        assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Completed));
+    }
+}

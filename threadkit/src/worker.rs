@@ -24,6 +24,13 @@ type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
 /// Starting consumes the worker, so "start only once" is checked by the
 /// compiler rather than at run time (Python raises `RuntimeError`).
 ///
+/// Why two constructors: one generic bound cannot accept both "any `T`"
+/// and "`Result<T, E>`, where `Err` is a failure" without specialization,
+/// because a `Result` is also a `T`. `new` takes the bodies that can fail,
+/// `infallible` the ones that cannot. (`#[worker]` looks at the function's
+/// return type for you.) A closure that only panics has no return type to
+/// infer; name one: `Worker::<()>::infallible("boom", |_| panic!())`.
+///
 /// ```
 /// use threadkit::{Exit, Worker};
 ///
