@@ -1,33 +1,31 @@
-//! Procedural macros for [threadkit](https://docs.rs/threadkit). Use them
-//! through the `threadkit` crate (`threadkit::worker`,
-//! `threadkit::supervise`), which re-exports them.
+//! Procedural macros for [threadkit](https://docs.rs/threadkit): `#[worker]`
+//! and `#[supervise]`. Use them through the `threadkit` crate, which
+//! re-exports them; their documentation, with examples, is there.
 //!
-//! This release holds placeholders: both attributes keep the annotated item
-//! as written and report that they are not available yet, so code written
-//! against them fails with one clear message instead of ten confusing ones.
-//! Until they land, use `threadkit::Worker` and `threadkit::Supervisor`.
+//! Layout (after thiserror's `impl/src`): `attr` parses the options, `ast`
+//! the annotated item, `valid` rejects what cannot work, `expand` and
+//! `supervise` generate code, and `fallback` re-emits the user's item beside
+//! the errors.
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+mod supervise;
+mod valid;
 
 use proc_macro::TokenStream;
-use proc_macro2::Span;
 
-/// Turns a function into a worker constructor (not available yet; use
-/// `threadkit::Worker::new`).
+/// Turns a function into a constructor of a not-yet-started
+/// `threadkit::Worker`. Documented, with examples, at `threadkit::worker`.
 #[proc_macro_attribute]
-pub fn worker(_args: TokenStream, item: TokenStream) -> TokenStream {
-    not_yet("worker", "threadkit::Worker::new", item)
+pub fn worker(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::worker(args.into(), item.into()).into()
 }
 
-/// Generates `run()`/`start()` for a struct of workers (not available yet;
-/// use `threadkit::Supervisor`).
+/// Generates `run()`, `start()`, a typed report and a running handle for a
+/// struct of workers. Documented, with examples, at `threadkit::supervise`.
 #[proc_macro_attribute]
-pub fn supervise(_args: TokenStream, item: TokenStream) -> TokenStream {
-    not_yet("supervise", "threadkit::Supervisor", item)
-}
-
-fn not_yet(name: &str, instead: &str, item: TokenStream) -> TokenStream {
-    let message =
-        format!("#[{name}] is not available in this release of threadkit; use `{instead}` for now");
-    let error = syn::Error::new(Span::call_site(), message).to_compile_error();
-    let item = proc_macro2::TokenStream::from(item);
-    quote::quote!(#error #item).into()
+pub fn supervise(args: TokenStream, item: TokenStream) -> TokenStream {
+    supervise::expand(args.into(), item.into()).into()
 }

@@ -10,9 +10,14 @@ mod handle;
 mod panic;
 mod protocol;
 mod report;
+mod supervised;
 mod supervisor;
 mod sync;
 mod worker;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 pub use context::{current, Cancelled, Context};
 pub use error::{BoxError, Error};
@@ -21,6 +26,7 @@ pub use exit::Exit;
 pub use handle::Handle;
 pub use panic::{Location, Panic};
 pub use report::{Record, Report, ReportError};
+pub use supervised::Supervised;
 pub use supervisor::{Canceller, Supervisor, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use worker::{Worker, WorkerResult};
 
@@ -40,10 +46,3 @@ pub mod channel {
 
 #[cfg(feature = "macros")]
 pub use threadkit_macros::{supervise, worker};
-
-/// Not public API: what the macros expand to. Names here may change in any
-/// release.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::{Context, Exit, Handle, Report, Supervisor, Worker};
-}

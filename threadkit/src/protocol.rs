@@ -151,7 +151,13 @@ struct TokenState {
     /// Dropped on cancel, which disconnects `receiver` for `select!`.
     sender: Option<Sender<Infallible>>,
     receiver: Option<Receiver<Infallible>>,
+    /// Run once, on cancel, outside the token's lock: how a child group
+    /// hears that the worker it runs in was cancelled.
+    on_cancel: Vec<CancelHook>,
 }
+
+/// Something to do when a token is cancelled.
+pub(crate) type CancelHook = Box<dyn FnOnce() + Send>;
 
 struct TokenInner {
     /// Mirrors `state.cancelled` for lock-free checks in hot loops.
@@ -175,6 +181,7 @@ impl CancelToken {
                     cancelled: false,
                     sender: None,
                     receiver: None,
+                    on_cancel: Vec::new(),
                 }),
                 changed: Condvar::new(),
             }),
@@ -194,9 +201,24 @@ impl CancelToken {
         state.cancelled = true;
         self.inner.cancelled.store(true, Ordering::Release);
         let sender = state.sender.take();
+        let hooks = std::mem::take(&mut state.on_cancel);
         drop(state);
         drop(sender);
         self.inner.changed.notify_all();
+        for hook in hooks {
+            hook();
+        }
+    }
+
+    /// Runs `hook` when the token is cancelled (now, if it already is).
+    pub(crate) fn on_cancel(&self, hook: CancelHook) {
+        let mut state = lock(&self.inner.state);
+        if state.cancelled {
+            drop(state);
+            hook();
+        } else {
+            state.on_cancel.push(hook);
+        }
     }
 
     /// Sleeps for `duration` unless cancelled first. `true` if cancelled.

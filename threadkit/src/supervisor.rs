@@ -8,7 +8,7 @@ use crossbeam_channel::Receiver;
 
 use crate::protocol::{deadline_after, Group};
 use crate::worker::Shared;
-use crate::{Event, Handle, Report, Worker};
+use crate::{Context, Event, Handle, Report, Worker};
 
 /// Runs workers as a group, records every exit, and shuts the group down
 /// in bounded time. The macro-free API that `#[supervise]` expands onto.
@@ -66,6 +66,39 @@ impl Supervisor {
         Supervisor {
             group: Arc::new(Group::new(DEFAULT_SHUTDOWN_TIMEOUT)),
         }
+    }
+
+    /// A group nested in the worker that owns `ctx`: cancelling that worker
+    /// (directly, or because its own group shuts down) cancels this group,
+    /// so cancelling the root of a supervision tree stops every subtree.
+    /// Run the child group inside the worker and turn its report into the
+    /// worker's result, so that a failing subtree is one failure of its
+    /// parent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let parent = Supervisor::new();
+    /// parent.spawn(Worker::new("subtree", |ctx| {
+    ///     let child = Supervisor::child_of(ctx);
+    ///     child.spawn(Worker::new("leaf", |leaf| leaf.sleep(Duration::MAX)));
+    ///     child.wait().into_result().map(|_| ())
+    /// }));
+    /// parent.spawn(Worker::new("fails", |_ctx| Err::<(), _>("boom")));
+    /// let report = parent.wait(); // the failure cancels the subtree, leaf included
+    /// assert_eq!(report.first_failure().unwrap().name(), "fails");
+    /// assert!(report.record("subtree").unwrap().exit().is_success());
+    /// ```
+    pub fn child_of(ctx: &Context) -> Self {
+        let supervisor = Supervisor::new();
+        let group = Arc::downgrade(&supervisor.group);
+        ctx.token().on_cancel(Box::new(move || {
+            if let Some(group) = group.upgrade() {
+                group.cancel();
+            }
+        }));
+        supervisor
     }
 
     /// How long workers get, once the shutdown began, to exit before they

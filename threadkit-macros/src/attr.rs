@@ -1,0 +1,308 @@
+//! The options inside `#[worker(...)]` and `#[supervise(...)]`.
+//!
+//! Every option is parsed even after a mistake, so one attribute with three
+//! wrong options reports three errors.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
+
+/// Errors collected along the way, reported together.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub fn at(&mut self, span: impl Spanned, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span.span(), message));
+    }
+
+    pub fn finish(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// The options of `#[worker(...)]`.
+#[derive(Default)]
+pub struct WorkerAttr {
+    pub name: Option<LitStr>,
+    pub daemon: bool,
+    pub stack_size: Option<Expr>,
+    pub krate: Option<Path>,
+}
+
+/// The options of `#[supervise(...)]` on a struct.
+#[derive(Default)]
+pub struct SuperviseAttr {
+    /// The timeout in milliseconds, and the literal it came from.
+    pub shutdown_timeout: Option<(u64, LitStr)>,
+    pub krate: Option<Path>,
+}
+
+const WORKER_OPTIONS: &str = "`name`, `daemon`, `stack_size` or `crate`";
+const SUPERVISE_OPTIONS: &str = "`shutdown_timeout` or `crate`";
+
+fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
+    match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+        Ok(metas) => metas.into_iter().collect(),
+        Err(error) => {
+            errors.push(error);
+            Vec::new()
+        }
+    }
+}
+
+/// The option's name and its `= value`, rejecting the list form `key(...)`.
+fn key_and_value<'a>(
+    meta: &'a Meta,
+    errors: &mut Errors,
+) -> Option<(String, &'a Path, Option<&'a Expr>)> {
+    let path = meta.path();
+    if path.segments.len() != 1 || path.leading_colon.is_some() {
+        errors.at(path, "expected an option name, not a path");
+        return None;
+    }
+    let key = path.segments[0].ident.to_string();
+    match meta {
+        Meta::Path(_) => Some((key, path, None)),
+        Meta::NameValue(pair) => Some((key, path, Some(&pair.value))),
+        Meta::List(list) => {
+            errors.at(
+                list.delimiter.span().join(),
+                format_args!("expected `{key} = ...`, not `{key}(...)`"),
+            );
+            None
+        }
+    }
+}
+
+fn string_value(
+    key: &str,
+    value: Option<&Expr>,
+    path: &Path,
+    example: &str,
+    errors: &mut Errors,
+) -> Option<LitStr> {
+    match value {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        })) => Some(lit.clone()),
+        Some(other) => {
+            errors.at(
+                other,
+                format_args!("expected a string literal: `{key} = {example}`"),
+            );
+            None
+        }
+        None => {
+            errors.at(path, format_args!("expected a value: `{key} = {example}`"));
+            None
+        }
+    }
+}
+
+fn crate_path(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<Path> {
+    let lit = string_value("crate", value, path, "\"::my_crate::threadkit\"", errors)?;
+    match lit.parse::<Path>() {
+        Ok(parsed) => Some(parsed),
+        Err(_) => {
+            errors.at(
+                &lit,
+                "expected a path to the threadkit crate, such as `\"::my_crate::threadkit\"`",
+            );
+            None
+        }
+    }
+}
+
+fn check_duplicate(seen: &mut Vec<String>, key: &str, path: &Path, errors: &mut Errors) -> bool {
+    if seen.iter().any(|earlier| earlier == key) {
+        errors.at(path, format_args!("duplicate `{key}` option"));
+        return false;
+    }
+    seen.push(key.to_owned());
+    true
+}
+
+pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
+    let mut attr = WorkerAttr::default();
+    let mut seen = Vec::new();
+    for meta in parse_metas(args, errors) {
+        let Some((key, path, value)) = key_and_value(&meta, errors) else {
+            continue;
+        };
+        let known = matches!(key.as_str(), "name" | "daemon" | "stack_size" | "crate");
+        if !known {
+            errors.at(
+                path,
+                format_args!("unknown option `{key}`; expected {WORKER_OPTIONS}"),
+            );
+            continue;
+        }
+        if !check_duplicate(&mut seen, &key, path, errors) {
+            continue;
+        }
+        match key.as_str() {
+            "name" => attr.name = string_value("name", value, path, "\"fetch_{n}\"", errors),
+            "daemon" => match value {
+                None => attr.daemon = true,
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(flag),
+                    ..
+                })) => attr.daemon = flag.value,
+                Some(other) => errors.at(other, "expected `true` or `false`, or `daemon` alone"),
+            },
+            "stack_size" => match value {
+                Some(Expr::Lit(ExprLit {
+                    lit: lit @ (Lit::Str(_) | Lit::Bool(_) | Lit::Float(_) | Lit::Char(_)),
+                    ..
+                })) => errors.at(
+                    lit,
+                    "expected an integer expression in bytes: `stack_size = 256 * 1024`",
+                ),
+                Some(expr) => attr.stack_size = Some(expr.clone()),
+                None => errors.at(path, "expected a size in bytes: `stack_size = 256 * 1024`"),
+            },
+            _ => attr.krate = crate_path(value, path, errors),
+        }
+    }
+    attr
+}
+
+pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr {
+    let mut attr = SuperviseAttr::default();
+    let mut seen = Vec::new();
+    for meta in parse_metas(args, errors) {
+        let Some((key, path, value)) = key_and_value(&meta, errors) else {
+            continue;
+        };
+        if !matches!(key.as_str(), "shutdown_timeout" | "crate") {
+            let hint = if key == "skip" {
+                "; `skip` belongs on a field: `#[supervise(skip)]`"
+            } else {
+                ""
+            };
+            errors.at(
+                path,
+                format_args!("unknown option `{key}`; expected {SUPERVISE_OPTIONS}{hint}"),
+            );
+            continue;
+        }
+        if !check_duplicate(&mut seen, &key, path, errors) {
+            continue;
+        }
+        if key == "crate" {
+            attr.krate = crate_path(value, path, errors);
+            continue;
+        }
+        if let Some(lit) = string_value("shutdown_timeout", value, path, "\"5s\"", errors) {
+            match parse_duration(&lit.value()) {
+                Ok(millis) => attr.shutdown_timeout = Some((millis, lit)),
+                Err(why) => errors.at(&lit, why),
+            }
+        }
+    }
+    attr
+}
+
+/// `"250ms"`, `"5s"` or `"2m"`, in milliseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let help = "expected a whole number and a unit: `\"250ms\"`, `\"5s\"` or `\"2m\"`";
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    if digits.is_empty() {
+        return Err(format!("`{text}` is not a duration; {help}"));
+    }
+    let scale: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "" => return Err(format!("`{text}` has no unit; {help}")),
+        _ => return Err(format!("unknown unit `{unit}`; {help}")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("`{text}` is too long a duration"))
+}
+
+/// Whether a field carries `#[supervise(skip)]`; other `#[supervise(...)]`
+/// contents are errors.
+pub fn field_is_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
+    let mut skip = false;
+    for attr in attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("supervise"))
+    {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                skip = true;
+                Ok(())
+            } else {
+                Err(meta.error("unknown field option; the only one is `skip`"))
+            }
+        });
+        if let Err(error) = result {
+            errors.push(error);
+        }
+    }
+    skip
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("250ms"), Ok(250));
+        assert_eq!(parse_duration("5s"), Ok(5_000));
+        assert_eq!(parse_duration("2m"), Ok(120_000));
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5h")
+            .unwrap_err()
+            .contains("unknown unit `h`"));
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("99999999999999999999m").is_err());
+    }
+
+    #[test]
+    fn all_bad_worker_options_are_reported() {
+        let mut errors = Errors::default();
+        let attr = parse_worker(
+            quote!(nmae = "x", daemon = 3, name = 5, daemon),
+            &mut errors,
+        );
+        let messages: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("unknown option `nmae`"));
+        assert_eq!(messages[3], "duplicate `daemon` option");
+        assert!(attr.name.is_none());
+    }
+
+    #[test]
+    fn crate_option_takes_a_path() {
+        let mut errors = Errors::default();
+        let attr = parse_worker(quote!(crate = "::reexport::threadkit"), &mut errors);
+        assert!(errors.finish().is_ok());
+        let path = attr.krate.unwrap();
+        assert_eq!(quote!(#path).to_string(), ":: reexport :: threadkit");
+    }
+}

@@ -1,0 +1,266 @@
+//! `#[supervise]`: a struct of workers gets `start()`/`run()`, a
+//! `<Name>Running` handle and a typed `<Name>Report` that mirrors its fields,
+//! plus `Supervised` so it can be a field of another group (a subtree).
+//!
+//! Field types are classified by the `Supervised` trait, not by their
+//! spelling: aliases work, and a wrong field type is a trait error on that
+//! field.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Item, LitStr};
+
+use crate::ast::{SuperviseStruct, SupervisedField};
+use crate::attr::{self, Errors};
+use crate::expand::crate_path;
+use crate::fallback;
+
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let attr = attr::parse_supervise(args, &mut errors);
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Struct(item)) => item,
+        Ok(other) => {
+            errors.at(
+                fallback::item_keyword(&other),
+                format_args!(
+                    "`#[supervise]` goes on a struct with named fields, not on {}",
+                    fallback::item_kind(&other)
+                ),
+            );
+            return fallback::item(input, errors);
+        }
+        Err(error) => {
+            errors.push(error);
+            return fallback::item(input, errors);
+        }
+    };
+    let mut shape = Errors::default();
+    crate::valid::supervise_struct(&item, &mut shape);
+    let group = SuperviseStruct::new(item, &mut errors);
+    if let Err(error) = shape.finish() {
+        errors.push(error);
+        let item = &group.item;
+        return fallback::item(quote!(#item), errors);
+    }
+    let krate = crate_path(attr.krate.as_ref());
+    let timeout = match &attr.shutdown_timeout {
+        Some((millis, lit)) => {
+            quote_spanned!(lit.span()=> #krate::__private::Duration::from_millis(#millis))
+        }
+        None => quote!(#krate::__private::DEFAULT_SHUTDOWN_TIMEOUT),
+    };
+    let generated = generate(&group, &krate, &timeout);
+    let errors = errors.finish().err().map(|error| error.to_compile_error());
+    quote!(#errors #generated)
+}
+
+fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream) -> TokenStream {
+    let item = &group.item;
+    let name = &item.ident;
+    let vis = &item.vis;
+    let report = format_ident!("{}Report", name);
+    let running = format_ident!("{}Running", name);
+    let supervisor = format_ident!("__threadkit_supervisor");
+    let summary = format_ident!("__threadkit_report");
+
+    let all: Vec<&syn::Ident> = group.fields.iter().map(|field| &field.ident).collect();
+    let (workers, data): (Vec<&SupervisedField>, Vec<&SupervisedField>) =
+        group.fields.iter().partition(|field| !field.skip);
+
+    let report_fields = group.fields.iter().map(|field| {
+        let SupervisedField { ident, vis, ty, skip } = field;
+        if *skip {
+            let doc = doc(format!("`{ident}`, passed through untouched."));
+            quote!(#doc #vis #ident: #ty,)
+        } else {
+            let doc = doc(format!("How the workers of `{ident}` ended."));
+            quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::Exits,)
+        }
+    });
+    let running_fields = group.fields.iter().map(|field| {
+        let SupervisedField { ident, vis, ty, skip } = field;
+        if *skip {
+            let doc = doc(format!("`{ident}`, passed through untouched."));
+            quote!(#doc #vis #ident: #ty,)
+        } else {
+            let doc = doc(format!("The running workers of `{ident}`."));
+            quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::Running,)
+        }
+    });
+    let spawns = workers.iter().map(|field| {
+        let SupervisedField { ident, ty, .. } = field;
+        let label = LitStr::new(&ident.to_string(), ident.span());
+        quote_spanned!(ty.span()=>
+            #ident: <#ty as #krate::__private::Supervised>::spawn_in(#ident, &#supervisor, #label),
+        )
+    });
+    let data_idents: Vec<&syn::Ident> = data.iter().map(|field| &field.ident).collect();
+    let joins = workers.iter().map(|field| {
+        let SupervisedField { ident, ty, .. } = field;
+        quote_spanned!(ty.span()=> #ident: <#ty as #krate::__private::Supervised>::join(#ident),)
+    });
+    let joins: Vec<TokenStream> = joins.collect();
+    let assemble = |report_value: TokenStream| {
+        quote! {
+            #report {
+                #(#joins)*
+                #(#data_idents,)*
+                #summary: #report_value,
+            }
+        }
+    };
+    let finished = assemble(quote!(#summary));
+
+    let report_doc = doc(format!(
+        "How every worker of [`{name}`] ended: one field per field of `{name}`, \
+         and, through `Deref`, the whole [`Report`]({krate_doc}::Report) \
+         (exit code, table, `Termination`).",
+        krate_doc = "threadkit"
+    ));
+    let running_doc = doc(format!(
+        "A started [`{name}`]: its workers' handles, field by field. \
+         Cancel the group, listen to its events, or wait for its [`{report}`]."
+    ));
+
+    quote! {
+        #item
+
+        #report_doc
+        // Reading only some fields of a report is normal.
+        #[allow(dead_code)]
+        #vis struct #report {
+            #(#report_fields)*
+            #summary: #krate::__private::Report,
+        }
+
+        #running_doc
+        #[allow(dead_code)]
+        #vis struct #running {
+            #(#running_fields)*
+            #supervisor: #krate::__private::Supervisor,
+        }
+
+        impl #name {
+            /// Starts every worker and returns at once, with a handle on the running group.
+            #vis fn start(self) -> #running {
+                self.__threadkit_start_in(#krate::__private::Supervisor::new())
+            }
+
+            /// Starts every worker and waits until the group is done: see `Supervisor::wait`.
+            #vis fn run(self) -> #report {
+                self.start().wait()
+            }
+
+            fn __threadkit_start_in(self, #supervisor: #krate::__private::Supervisor) -> #running {
+                let #supervisor = #supervisor.shutdown_timeout(#timeout);
+                let #name { #(#all),* } = self;
+                #running {
+                    #(#spawns)*
+                    #(#data_idents,)*
+                    #supervisor,
+                }
+            }
+        }
+
+        impl #running {
+            /// Starts the shutdown: every worker is cancelled and gets the shutdown timeout to exit.
+            #vis fn cancel(&self) {
+                self.#supervisor.cancel();
+            }
+
+            /// A handle that can cancel the group from another thread.
+            #vis fn canceller(&self) -> #krate::__private::Canceller {
+                self.#supervisor.canceller()
+            }
+
+            /// A channel of the group's events from now on.
+            #vis fn events(&self) -> #krate::channel::Receiver<#krate::__private::Event> {
+                self.#supervisor.events()
+            }
+
+            /// Waits until the group is done (bounded by the shutdown timeout once it shuts down).
+            #vis fn wait(self) -> #report {
+                let #running { #(#all,)* #supervisor } = self;
+                let #summary = #supervisor.wait();
+                #finished
+            }
+
+            /// Waits at most `timeout`; on time-out the running group comes back to wait again.
+            #vis fn wait_timeout(
+                self,
+                timeout: #krate::__private::Duration,
+            ) -> #krate::__private::Result<#report, Self> {
+                let #running { #(#all,)* #supervisor } = self;
+                match #supervisor.wait_timeout(timeout) {
+                    #krate::__private::Result::Ok(#summary) => #krate::__private::Result::Ok(#finished),
+                    #krate::__private::Result::Err(#supervisor) => {
+                        #krate::__private::Result::Err(#running { #(#all,)* #supervisor })
+                    }
+                }
+            }
+        }
+
+        impl #report {
+            /// The group's overall report (also reachable through `Deref`).
+            #vis fn as_report(&self) -> &#krate::__private::Report {
+                &self.#summary
+            }
+
+            /// The group's overall report, without the typed fields.
+            #vis fn into_report(self) -> #krate::__private::Report {
+                self.#summary
+            }
+        }
+
+        impl #krate::__private::Deref for #report {
+            type Target = #krate::__private::Report;
+            fn deref(&self) -> &#krate::__private::Report {
+                &self.#summary
+            }
+        }
+
+        impl #krate::__private::Display for #report {
+            fn fmt(&self, f: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
+                #krate::__private::Display::fmt(&self.#summary, f)
+            }
+        }
+
+        impl #krate::__private::Debug for #report {
+            fn fmt(&self, f: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
+                #krate::__private::Debug::fmt(&self.#summary, f)
+            }
+        }
+
+        impl #krate::__private::Termination for #report {
+            fn report(self) -> #krate::__private::ExitCode {
+                #krate::__private::Termination::report(self.#summary)
+            }
+        }
+
+        impl #krate::__private::Supervised for #name {
+            type Running = #krate::__private::NestedRunning<#report>;
+            type Exits = #krate::__private::Option<#report>;
+            fn spawn_in(
+                self,
+                parent: &#krate::__private::Supervisor,
+                field: &'static str,
+            ) -> Self::Running {
+                #krate::__private::spawn_nested(
+                    parent,
+                    field,
+                    move |ctx| self.__threadkit_start_in(#krate::__private::Supervisor::child_of(ctx)).wait(),
+                    #report::as_report,
+                )
+            }
+            fn join(running: Self::Running) -> Self::Exits {
+                #krate::__private::join_nested(running)
+            }
+        }
+    }
+}
+
+fn doc(text: String) -> TokenStream {
+    quote!(#[doc = #text])
+}

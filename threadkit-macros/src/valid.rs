@@ -1,0 +1,334 @@
+//! Everything `#[worker]` and `#[supervise]` reject, each with a span on
+//! the offending tokens and a hint.
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, GenericParam, Generics, LitStr, ReturnType, Type};
+
+use crate::ast::{context_path, Output, WorkerFn};
+use crate::attr::Errors;
+
+pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) {
+    let sig = &function.sig;
+    if let Some(token) = &sig.constness {
+        errors.at(
+            token,
+            "a `#[worker]` function cannot be `const`: calling it builds a worker at run time",
+        );
+    }
+    if let Some(token) = &sig.asyncness {
+        errors.at(
+            token,
+            "a `#[worker]` function cannot be `async`: a worker runs on its own OS thread; \
+             write a plain `fn` (and block on an executor inside it if you need one)",
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        errors.at(
+            token,
+            "a `#[worker]` function cannot be `unsafe`: its body runs later, on another thread, \
+             where the caller's promises no longer hold; call the unsafe code from a safe body",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.at(
+            abi,
+            "a `#[worker]` function cannot have an `extern` ABI: it becomes a Rust constructor",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(variadic, "a `#[worker]` function cannot be variadic");
+    }
+    generics(&sig.generics, errors);
+    let mut context_seen = false;
+    for (input, param) in sig.inputs.iter().zip_receiver(&function.params) {
+        let ty = match input {
+            FnArg::Receiver(receiver) => {
+                errors.at(
+                    receiver,
+                    "`#[worker]` goes on free functions: a worker owns its arguments, so it cannot take `self`; \
+                     pass the data it needs as parameters",
+                );
+                continue;
+            }
+            FnArg::Typed(typed) => &typed.ty,
+        };
+        if param.is_some_and(|param| param.is_context) {
+            if context_seen {
+                errors.at(
+                    ty,
+                    "only one `&Context` parameter: every one would be the same context",
+                );
+            }
+            context_seen = true;
+            continue;
+        }
+        parameter_type(ty, errors);
+    }
+    output(&function.sig.output, &function.output, errors);
+}
+
+/// Pairs each input with its parsed parameter (receivers have none).
+trait ZipReceiver<'a> {
+    fn zip_receiver(
+        self,
+        params: &'a [crate::ast::Param],
+    ) -> Vec<(&'a FnArg, Option<&'a crate::ast::Param>)>;
+}
+
+impl<'a, I: Iterator<Item = &'a FnArg>> ZipReceiver<'a> for I {
+    fn zip_receiver(
+        self,
+        params: &'a [crate::ast::Param],
+    ) -> Vec<(&'a FnArg, Option<&'a crate::ast::Param>)> {
+        let mut params = params.iter();
+        self.map(|input| match input {
+            FnArg::Receiver(_) => (input, None),
+            FnArg::Typed(_) => (input, params.next()),
+        })
+        .collect()
+    }
+}
+
+fn generics(generics: &Generics, errors: &mut Errors) {
+    for param in &generics.params {
+        if let GenericParam::Lifetime(lifetime) = param {
+            errors.at(
+                lifetime,
+                "a worker cannot borrow: its arguments move to its own thread, \
+                 so lifetime parameters cannot be carried; take owned data",
+            );
+        }
+    }
+}
+
+fn parameter_type(ty: &Type, errors: &mut Errors) {
+    if let Type::Reference(reference) = ty {
+        if context_path(&reference.elem).is_some() && reference.mutability.is_some() {
+            errors.at(
+                ty,
+                "take `&Context`: the runtime lends the worker its context, it cannot be `&mut`",
+            );
+            return;
+        }
+    }
+    if context_path(ty).is_some() {
+        errors.at(
+            ty,
+            "take the context as `&Context`: it is lent by the runtime when the worker runs, \
+             not passed to the constructor",
+        );
+        return;
+    }
+    let mut finder = BorrowFinder::default();
+    finder.visit_type(ty);
+    if let Some(span) = finder.impl_trait {
+        errors.at(
+            span,
+            "`impl Trait` parameters are not supported: use a named type parameter, \
+             `fn work<T: Trait + Send + 'static>(item: T)`",
+        );
+    } else if let Some(span) = finder.borrow {
+        errors.at(
+            span,
+            "a worker's arguments move to its thread, so they cannot borrow: \
+             take owned data (`String`, `Vec<T>`, `Arc<T>`) or a `&'static` reference",
+        );
+    }
+}
+
+fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) {
+    let ReturnType::Type(_, ty) = declared else {
+        return;
+    };
+    if matches!(output, Output::Unit | Output::Never) {
+        return;
+    }
+    let mut finder = BorrowFinder::default();
+    finder.visit_type(ty);
+    if let Some(span) = finder.impl_trait {
+        errors.at(
+            span,
+            "a worker's result type must be named: `impl Trait` cannot be carried in `Worker<T>`",
+        );
+    } else if let Some(span) = finder.borrow {
+        errors.at(
+            span,
+            "a worker's result moves to the thread that joins it, so it cannot borrow: return owned data",
+        );
+    }
+}
+
+/// Finds the first borrow (a reference or lifetime other than `'static`) and
+/// the first `impl Trait` in a type.
+#[derive(Default)]
+struct BorrowFinder {
+    borrow: Option<proc_macro2::Span>,
+    impl_trait: Option<proc_macro2::Span>,
+}
+
+impl<'ast> Visit<'ast> for BorrowFinder {
+    fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+        let is_static = reference
+            .lifetime
+            .as_ref()
+            .is_some_and(|lifetime| lifetime.ident == "static");
+        if !is_static && self.borrow.is_none() {
+            self.borrow = Some(reference.span());
+        }
+        syn::visit::visit_type_reference(self, reference);
+    }
+
+    fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+        if lifetime.ident != "static" && self.borrow.is_none() {
+            self.borrow = Some(lifetime.span());
+        }
+    }
+
+    fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
+        if self.impl_trait.is_none() {
+            self.impl_trait = Some(impl_trait.span());
+        }
+    }
+}
+
+/// The `{placeholders}` of a name template, each checked against the
+/// function's named parameters. Returns the placeholder names in order.
+pub fn name_template(lit: &LitStr, function: &WorkerFn, errors: &mut Errors) -> Vec<String> {
+    let text = lit.value();
+    if text.is_empty() {
+        errors.at(lit, "a worker's name cannot be empty");
+        return Vec::new();
+    }
+    if text.contains('\0') {
+        errors.at(
+            lit,
+            "a worker's name cannot contain a NUL byte: it becomes the OS thread's name",
+        );
+    }
+    let placeholders = match placeholders(&text) {
+        Ok(placeholders) => placeholders,
+        Err(why) => {
+            errors.at(lit, why);
+            return Vec::new();
+        }
+    };
+    let usable: Vec<String> = function
+        .params
+        .iter()
+        .filter(|param| param.named && !param.is_context)
+        .map(|param| param.ident.to_string())
+        .collect();
+    for name in &placeholders {
+        if usable.contains(name) {
+            continue;
+        }
+        let is_context = function
+            .params
+            .iter()
+            .any(|param| param.is_context && param.named && param.ident == name);
+        let message = if is_context {
+            format!(
+                "`{{{name}}}` is the worker's context, which does not exist until the worker runs"
+            )
+        } else if usable.is_empty() {
+            format!(
+                "`{{{name}}}` is not a parameter of `{}`, which has none to use in its name",
+                function.sig.ident
+            )
+        } else {
+            format!(
+                "`{{{name}}}` is not a parameter of `{}`; the name can use {}",
+                function.sig.ident,
+                usable
+                    .iter()
+                    .map(|name| format!("`{{{name}}}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        errors.at(lit, message);
+    }
+    placeholders
+}
+
+/// Splits `get_config_{n}` into its placeholder names (`{{` and `}}` are
+/// literal braces; `{n:>3}` keeps its format spec for `format!`).
+fn placeholders(text: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+            }
+            '{' => {
+                let inner: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let name = inner.split(':').next().unwrap_or("").trim();
+                let is_ident = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+                if !is_ident {
+                    return Err(format!(
+                        "`{{{inner}}}` must name a parameter, like `{{n}}` (positional placeholders are not supported)"
+                    ));
+                }
+                names.push(name.to_owned());
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+            }
+            '}' => {
+                return Err("unmatched `}` in the name; write `}}` for a literal brace".to_owned())
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+/// Whether the struct is one `#[supervise]` can handle.
+pub fn supervise_struct(item: &syn::ItemStruct, errors: &mut Errors) {
+    if !item.generics.params.is_empty() {
+        errors.at(
+            &item.generics,
+            "a `#[supervise]` struct cannot be generic: its report and running types name every field's type",
+        );
+    }
+    match &item.fields {
+        syn::Fields::Named(_) => {}
+        syn::Fields::Unnamed(fields) => errors.at(
+            fields,
+            "`#[supervise]` needs named fields: the report mirrors them by name (`report.configs[3]`)",
+        ),
+        syn::Fields::Unit => errors.at(
+            &item.ident,
+            "`#[supervise]` needs a struct with named fields, one per worker or group of workers",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::context_reference;
+
+    #[test]
+    fn placeholders_are_found_and_escapes_skipped() {
+        assert_eq!(placeholders("get_config_{n}").unwrap(), ["n"]);
+        assert_eq!(placeholders("{a}-{b:>3}").unwrap(), ["a", "b"]);
+        assert!(placeholders("{{literal}}").unwrap().is_empty());
+        assert!(placeholders("{}")
+            .unwrap_err()
+            .contains("must name a parameter"));
+        assert!(placeholders("{0}").is_err());
+        assert!(placeholders("oops}").unwrap_err().contains("unmatched"));
+    }
+
+    #[test]
+    fn context_reference_detection() {
+        let context: Type = syn::parse_quote!(&threadkit::Context);
+        assert!(context_reference(&context).is_some());
+        let not: Type = syn::parse_quote!(&mut Context);
+        assert!(context_reference(&not).is_none());
+    }
+}
