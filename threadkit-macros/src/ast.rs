@@ -39,7 +39,10 @@ pub enum Output {
     Never,
     /// A type named `Result` (`Result<T, E>`, `io::Result<T>`, a user's
     /// alias): `Err` is a failure. `ok` is `T` when it is spelled out.
-    Result { ty: Box<Type>, ok: Option<Box<Type>> },
+    Result {
+        ty: Box<Type>,
+        ok: Option<Box<Type>>,
+    },
     /// Any other type: a value.
     Plain(Box<Type>),
 }

@@ -4,9 +4,9 @@
 //! wrong options reports three errors.
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
 /// Errors collected along the way, reported together.
@@ -21,8 +21,13 @@ impl Errors {
         }
     }
 
-    pub fn at(&mut self, span: impl Spanned, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span.span(), message));
+    /// An error covering all of `tokens` (first to last token).
+    pub fn at(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub fn at_span(&mut self, span: proc_macro2::Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
     }
 
     pub fn finish(self) -> Result<(), syn::Error> {
@@ -75,7 +80,7 @@ fn key_and_value<'a>(
         Meta::Path(_) => Some((key, path, None)),
         Meta::NameValue(pair) => Some((key, path, Some(&pair.value))),
         Meta::List(list) => {
-            errors.at(
+            errors.at_span(
                 list.delimiter.span().join(),
                 format_args!("expected `{key} = ...`, not `{key}(...)`"),
             );

@@ -26,26 +26,26 @@ pub fn worker(args: TokenStream, input: TokenStream) -> TokenStream {
             return fallback::item(input, errors);
         }
         Err(error) => {
-            errors.push(error);
-            return fallback::item(input, errors);
+            // Not an item (an expression, say): re-emitting it beside the
+            // error could change how the surrounding code parses.
+            errors.at_span(error.span(), "`#[worker]` goes on a free function");
+            return fallback::item(TokenStream::new(), errors);
         }
     };
     let function = WorkerFn::new(item);
-    let shape_errors = {
-        let mut shape = Errors::default();
-        valid::worker_fn(&function, &mut shape);
-        shape.finish()
-    };
+    let mut shape = Errors::default();
+    let output_usable = valid::worker_fn(&function, &mut shape);
+    let shape_errors = shape.finish();
     let placeholders = match &attr.name {
         Some(lit) => valid::name_template(lit, &function, &mut errors),
-        None => Vec::new(),
+        None => Some(Vec::new()),
     };
     let krate = crate_path(attr.krate.as_ref());
     match shape_errors {
         // Bad options alone still expand (with what was valid), so the rest
         // of the crate sees the constructor it expects.
         Ok(()) => {
-            let expanded = constructor(&function, &attr, &placeholders, &krate);
+            let expanded = constructor(&function, &attr, placeholders.as_deref(), &krate);
             match errors.finish() {
                 Ok(()) => expanded,
                 Err(error) => {
@@ -56,7 +56,7 @@ pub fn worker(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         Err(shape) => {
             errors.push(shape);
-            fallback::worker_stand_in(&function, &krate, errors)
+            fallback::worker_stand_in(&function, &krate, output_usable, errors)
         }
     }
 }
@@ -83,7 +83,7 @@ pub fn output_type(output: &Output, krate: &TokenStream) -> TokenStream {
 fn constructor(
     function: &WorkerFn,
     attr: &WorkerAttr,
-    placeholders: &[String],
+    placeholders: Option<&[String]>,
     krate: &TokenStream,
 ) -> TokenStream {
     let WorkerFn {
@@ -158,22 +158,18 @@ fn constructor(
             quote_spanned!(ty.span()=> #krate::__private::assert_argument::<#ty>();)
         });
 
+    // Each output kind has its constructor in `__private`, whose bound
+    // carries the readable message; spanned at the return type.
     let worker_output = output_type(output, krate);
     let (build, output_checks) = match output {
-        Output::Unit | Output::Never => (
-            quote!(#krate::__private::Worker::<()>::infallible),
+        Output::Unit | Output::Never => (quote!(#krate::__private::unit_worker), quote!()),
+        Output::Result { ty, .. } => (
+            quote_spanned!(ty.span()=> #krate::__private::fallible_worker),
             quote!(),
         ),
-        Output::Result { ty, .. } => (
-            quote!(#krate::__private::Worker::new),
-            quote_spanned!(ty.span()=> #krate::__private::assert_value::<#worker_output>();),
-        ),
         Output::Plain(ty) => (
-            quote!(#krate::__private::Worker::infallible),
-            quote_spanned!(ty.span()=>
-                #krate::__private::assert_plain_value::<#ty, _>();
-                #krate::__private::assert_value::<#ty>();
-            ),
+            quote_spanned!(ty.span()=> #krate::__private::plain_worker),
+            quote_spanned!(ty.span()=> #krate::__private::assert_plain_value::<#ty, _>();),
         ),
     };
 
@@ -210,7 +206,7 @@ fn constructor(
 fn worker_name(
     function: &WorkerFn,
     name: Option<&LitStr>,
-    placeholders: &[String],
+    placeholders: Option<&[String]>,
     krate: &TokenStream,
 ) -> TokenStream {
     let Some(lit) = name else {
@@ -218,9 +214,9 @@ fn worker_name(
         return quote!(#default);
     };
     let text = lit.value();
-    if !text.contains(['{', '}']) {
+    let Some(placeholders) = placeholders.filter(|_| text.contains(['{', '}'])) else {
         return quote!(#lit);
-    }
+    };
     let mut unique: Vec<&String> = Vec::new();
     for placeholder in placeholders {
         if !unique.contains(&placeholder) {

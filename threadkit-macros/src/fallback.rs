@@ -5,9 +5,9 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::{FnArg, Item, ReturnType};
+use syn::{FnArg, Item};
 
-use crate::ast::{Output, WorkerFn};
+use crate::ast::WorkerFn;
 use crate::attr::Errors;
 use crate::expand::output_type;
 
@@ -17,7 +17,12 @@ pub fn item(input: TokenStream, errors: Errors) -> TokenStream {
 }
 
 /// The constructor's signature with an `unimplemented!()` body.
-pub fn worker_stand_in(function: &WorkerFn, krate: &TokenStream, errors: Errors) -> TokenStream {
+pub fn worker_stand_in(
+    function: &WorkerFn,
+    krate: &TokenStream,
+    output_usable: bool,
+    errors: Errors,
+) -> TokenStream {
     let errors = errors.finish().err().map(|error| error.to_compile_error());
     let WorkerFn {
         attrs,
@@ -44,13 +49,10 @@ pub fn worker_stand_in(function: &WorkerFn, krate: &TokenStream, errors: Errors)
             quote!(#name: #ty)
         });
     // A result type that is itself the mistake is replaced by `()`.
-    let worker_output = match (&sig.output, output) {
-        (ReturnType::Type(_, ty), Output::Plain(_) | Output::Result { .. })
-            if ty.to_token_stream().to_string().contains("impl") =>
-        {
-            quote!(())
-        }
-        _ => output_type(output, krate),
+    let worker_output = if output_usable {
+        output_type(output, krate)
+    } else {
+        quote!(())
     };
     quote! {
         #errors

@@ -32,8 +32,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             return fallback::item(input, errors);
         }
         Err(error) => {
-            errors.push(error);
-            return fallback::item(input, errors);
+            errors.at_span(
+                error.span(),
+                "`#[supervise]` goes on a struct with named fields",
+            );
+            return fallback::item(TokenStream::new(), errors);
         }
     };
     let mut shape = Errors::default();
@@ -88,6 +91,16 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             let doc = doc(format!("The running workers of `{ident}`."));
             quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::Running,)
         }
+    });
+    // The first error for a wrong field type names the field.
+    let field_checks = workers.iter().map(|field| {
+        let SupervisedField { ident, ty, .. } = field;
+        let marker = format_ident!("{}", ident);
+        quote_spanned!(ty.span()=> {
+            #[allow(non_camel_case_types)]
+            struct #marker;
+            #krate::__private::assert_field::<#ty, #marker>();
+        })
     });
     let spawns = workers.iter().map(|field| {
         let SupervisedField { ident, ty, .. } = field;
@@ -154,6 +167,7 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             }
 
             fn __threadkit_start_in(self, #supervisor: #krate::__private::Supervisor) -> #running {
+                #(#field_checks)*
                 let #supervisor = #supervisor.shutdown_timeout(#timeout);
                 let #name { #(#all),* } = self;
                 #running {

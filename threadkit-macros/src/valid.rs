@@ -1,14 +1,15 @@
 //! Everything `#[worker]` and `#[supervise]` reject, each with a span on
 //! the offending tokens and a hint.
 
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, GenericParam, Generics, LitStr, ReturnType, Type};
 
 use crate::ast::{context_path, Output, WorkerFn};
 use crate::attr::Errors;
 
-pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) {
+/// Returns whether the result type is usable (for the fallback's stand-in).
+pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {
     let sig = &function.sig;
     if let Some(token) = &sig.constness {
         errors.at(
@@ -63,9 +64,9 @@ pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) {
             context_seen = true;
             continue;
         }
-        parameter_type(ty, errors);
+        parameter_type(ty, &declared_lifetimes(&sig.generics), errors);
     }
-    output(&function.sig.output, &function.output, errors);
+    output(&function.sig.output, &function.output, errors)
 }
 
 /// Pairs each input with its parsed parameter (receivers have none).
@@ -102,7 +103,14 @@ fn generics(generics: &Generics, errors: &mut Errors) {
     }
 }
 
-fn parameter_type(ty: &Type, errors: &mut Errors) {
+fn declared_lifetimes(generics: &Generics) -> Vec<syn::Ident> {
+    generics
+        .lifetimes()
+        .map(|param| param.lifetime.ident.clone())
+        .collect()
+}
+
+fn parameter_type(ty: &Type, declared: &[syn::Ident], errors: &mut Errors) {
     if let Type::Reference(reference) = ty {
         if context_path(&reference.elem).is_some() && reference.mutability.is_some() {
             errors.at(
@@ -120,7 +128,10 @@ fn parameter_type(ty: &Type, errors: &mut Errors) {
         );
         return;
     }
-    let mut finder = BorrowFinder::default();
+    let mut finder = BorrowFinder {
+        declared: declared.to_vec(),
+        ..BorrowFinder::default()
+    };
     finder.visit_type(ty);
     if let Some(span) = finder.impl_trait {
         errors.at(
@@ -137,12 +148,12 @@ fn parameter_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) {
+fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) -> bool {
     let ReturnType::Type(_, ty) = declared else {
-        return;
+        return true;
     };
     if matches!(output, Output::Unit | Output::Never) {
-        return;
+        return true;
     }
     let mut finder = BorrowFinder::default();
     finder.visit_type(ty);
@@ -151,11 +162,15 @@ fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) {
             span,
             "a worker's result type must be named: `impl Trait` cannot be carried in `Worker<T>`",
         );
+        false
     } else if let Some(span) = finder.borrow {
         errors.at(
             span,
             "a worker's result moves to the thread that joins it, so it cannot borrow: return owned data",
         );
+        false
+    } else {
+        true
     }
 }
 
@@ -163,8 +178,10 @@ fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) {
 /// the first `impl Trait` in a type.
 #[derive(Default)]
 struct BorrowFinder {
-    borrow: Option<proc_macro2::Span>,
-    impl_trait: Option<proc_macro2::Span>,
+    borrow: Option<proc_macro2::TokenStream>,
+    impl_trait: Option<proc_macro2::TokenStream>,
+    /// Lifetime parameters of the function, already reported on their own.
+    declared: Vec<syn::Ident>,
 }
 
 impl<'ast> Visit<'ast> for BorrowFinder {
@@ -174,31 +191,38 @@ impl<'ast> Visit<'ast> for BorrowFinder {
             .as_ref()
             .is_some_and(|lifetime| lifetime.ident == "static");
         if !is_static && self.borrow.is_none() {
-            self.borrow = Some(reference.span());
+            self.borrow = Some(reference.to_token_stream());
         }
         syn::visit::visit_type_reference(self, reference);
     }
 
     fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
-        if lifetime.ident != "static" && self.borrow.is_none() {
-            self.borrow = Some(lifetime.span());
+        let declared = self.declared.contains(&lifetime.ident);
+        if lifetime.ident != "static" && !declared && self.borrow.is_none() {
+            self.borrow = Some(lifetime.to_token_stream());
         }
     }
 
     fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
         if self.impl_trait.is_none() {
-            self.impl_trait = Some(impl_trait.span());
+            self.impl_trait = Some(impl_trait.to_token_stream());
         }
     }
 }
 
 /// The `{placeholders}` of a name template, each checked against the
 /// function's named parameters. Returns the placeholder names in order.
-pub fn name_template(lit: &LitStr, function: &WorkerFn, errors: &mut Errors) -> Vec<String> {
+/// `None` when the template itself is invalid (the expansion then uses it
+/// as a plain string, so `format!` does not repeat the error).
+pub fn name_template(
+    lit: &LitStr,
+    function: &WorkerFn,
+    errors: &mut Errors,
+) -> Option<Vec<String>> {
     let text = lit.value();
     if text.is_empty() {
         errors.at(lit, "a worker's name cannot be empty");
-        return Vec::new();
+        return None;
     }
     if text.contains('\0') {
         errors.at(
@@ -210,9 +234,10 @@ pub fn name_template(lit: &LitStr, function: &WorkerFn, errors: &mut Errors) -> 
         Ok(placeholders) => placeholders,
         Err(why) => {
             errors.at(lit, why);
-            return Vec::new();
+            return None;
         }
     };
+    let mut valid = true;
     let usable: Vec<String> = function
         .params
         .iter()
@@ -223,6 +248,7 @@ pub fn name_template(lit: &LitStr, function: &WorkerFn, errors: &mut Errors) -> 
         if usable.contains(name) {
             continue;
         }
+        valid = false;
         let is_context = function
             .params
             .iter()
@@ -249,7 +275,7 @@ pub fn name_template(lit: &LitStr, function: &WorkerFn, errors: &mut Errors) -> 
         };
         errors.at(lit, message);
     }
-    placeholders
+    valid.then_some(placeholders)
 }
 
 /// Splits `get_config_{n}` into its placeholder names (`{{` and `}}` are

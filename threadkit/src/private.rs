@@ -27,17 +27,15 @@ impl<T: Send + 'static> WorkerArgument for T {}
 /// Checks one `#[worker]` parameter; the call is spanned at its type.
 pub fn assert_argument<T: WorkerArgument>() {}
 
-/// A worker's value moves back to whoever joins it.
+/// A worker's value moves back to whoever joins it (the supertraits let the
+/// constructors below rely on it).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a worker's result: it cannot move back from the worker's thread",
     label = "not `Send + 'static`",
     note = "a worker's result moves to the thread that joins it: return owned, `Send` data"
 )]
-pub trait WorkerValue {}
+pub trait WorkerValue: Send + 'static {}
 impl<T: Send + 'static> WorkerValue for T {}
-
-/// Checks a `#[worker]` function's output; the call is spanned at its type.
-pub fn assert_value<T: WorkerValue>() {}
 
 /// `#[worker]` reads a return type whose name does not end in `Result` as a
 /// plain value. This check makes that reading safe: for a `Result` behind an
@@ -51,3 +49,42 @@ impl<T, E> PlainValueNotResult<ReturnTypeIsAResultNamedOtherwise> for Result<T, 
 
 /// Fails to compile when `T` is a `Result` (see [`PlainValueNotResult`]).
 pub fn assert_plain_value<T: ?Sized + PlainValueNotResult<M>, M>() {}
+
+/// Builds the worker of a `#[worker]` function without a result.
+pub fn unit_worker<F>(name: impl Into<std::sync::Arc<str>>, body: F) -> Worker<()>
+where
+    F: FnOnce(&Context) + Send + 'static,
+{
+    Worker::infallible(name, body)
+}
+
+/// Builds the worker of a `#[worker]` function returning a plain value.
+pub fn plain_worker<T: WorkerValue, F>(name: impl Into<std::sync::Arc<str>>, body: F) -> Worker<T>
+where
+    F: FnOnce(&Context) -> T + Send + 'static,
+{
+    Worker::infallible(name, body)
+}
+
+/// Builds the worker of a `#[worker]` function returning a `Result`.
+pub fn fallible_worker<R, F>(name: impl Into<std::sync::Arc<str>>, body: F) -> Worker<R::Output>
+where
+    R: WorkerResult,
+    R::Output: WorkerValue,
+    F: FnOnce(&Context) -> R + Send + 'static,
+{
+    Worker::new(name, body)
+}
+
+/// A `#[supervise]` field's type, checked under the field's name.
+#[diagnostic::on_unimplemented(
+    message = "field `{Field}` cannot be supervised: `{Self}` is not a worker",
+    label = "not a `Worker<T>`, a collection of workers, or a `#[supervise]` struct",
+    note = "a `#[supervise]` field is a `Worker<T>`, a `Vec`, `Option` or array of supervisable values, or another `#[supervise]` struct",
+    note = "mark a plain data field `#[supervise(skip)]` to pass it through untouched"
+)]
+pub trait SupervisedField<Field> {}
+impl<T: Supervised, Field> SupervisedField<Field> for T {}
+
+/// Checks one `#[supervise]` field; `Field` is a marker named after it.
+pub fn assert_field<T: SupervisedField<Field>, Field>() {}

@@ -1,0 +1,8 @@
+use threadkit::{supervise, Worker};
+
+#[supervise]
+enum App {
+    One(Worker<()>),
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use threadkit::{supervise, Worker};
+
+#[supervise]
+fn app() -> Worker<()> {
+    unimplemented!()
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::{supervise, Worker};
+
+#[supervise]
+struct App;
+
+fn main() {}

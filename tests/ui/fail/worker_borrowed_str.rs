@@ -1,0 +1,8 @@
+use threadkit::worker;
+
+#[worker]
+fn greet(name: &str) -> usize {
+    name.len()
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(daemon = 3)]
+fn beat() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(daemon, daemon)]
+fn beat() {}
+
+fn main() {}

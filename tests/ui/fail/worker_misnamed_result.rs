@@ -1,0 +1,10 @@
+use threadkit::worker;
+
+struct Result;
+
+#[worker]
+fn fetch() -> Result {
+    Result
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(name = 5)]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+fn main() {
+    let fetch = #[worker] || 1;
+    let _ = fetch;
+}

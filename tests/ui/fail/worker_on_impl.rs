@@ -1,0 +1,10 @@
+use threadkit::worker;
+
+struct Fetcher;
+
+#[worker]
+impl Fetcher {
+    fn fetch() {}
+}
+
+fn main() {}

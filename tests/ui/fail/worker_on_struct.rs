@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker]
+struct Fetcher;
+
+fn main() {}

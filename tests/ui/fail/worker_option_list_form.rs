@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(daemon(true))]
+fn beat() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use threadkit::worker;
+
+#[worker(name = "get_config_{}")]
+fn get_config(n: u32) -> u32 {
+    n
+}
+
+fn main() {}

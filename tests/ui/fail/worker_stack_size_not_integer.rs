@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(stack_size = "big")]
+fn deep() {}
+
+fn main() {}

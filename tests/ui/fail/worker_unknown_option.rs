@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(nmae = "fetch")]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use threadkit::worker;
+
+#[worker]
+unsafe fn fetch() -> u8 {
+    1
+}
+
+fn main() {}
