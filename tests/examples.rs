@@ -45,3 +45,44 @@ fn get_config_exits_1_and_names_the_failed_fetcher() {
         "{stderr}"
     );
 }
+
+#[test]
+fn exc_thread_fails_fast_alerts_and_exits_101() {
+    let output = example("exc_thread");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(101), "{stdout}\n{stderr}");
+    let alert = stdout
+        .lines()
+        .find(|line| line.starts_with("ALERT to ops@example.com: parser panicked: "))
+        .unwrap_or_else(|| panic!("no alert in:\n{stdout}"));
+    assert!(alert.contains("index out of bounds"), "{alert}");
+    assert!(alert.contains("(at examples/exc_thread.rs:"), "{alert}");
+    for poller in ["poller_1 ", "poller_2 ", "poller_3 "] {
+        let row = stderr
+            .lines()
+            .find(|line| line.starts_with(poller))
+            .unwrap();
+        assert!(row.contains("cancelled"), "{row}");
+    }
+    assert!(
+        stderr.contains("exit code 101 (parser panicked)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn results_collects_typed_values_and_exits_0() {
+    let output = example("results");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("sum of 0..1000000 = 499999500000"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("longest word: results"), "{stdout}");
+    assert!(
+        output.stderr.is_empty(),
+        "a successful report prints nothing"
+    );
+}
