@@ -44,5 +44,180 @@ pub mod channel {
     pub use crossbeam_channel::*;
 }
 
+/// Turns a free function into a constructor of a not-yet-started
+/// [`Worker`]: calling it runs nothing, it returns a `Worker<T>` that owns
+/// the arguments; the body runs when the worker is spawned (or `run`).
+///
+/// ```
+/// use threadkit::{worker, Context, Exit};
+///
+/// #[derive(Debug, PartialEq)]
+/// struct Config { id: u32 }
+///
+/// #[worker(name = "get_config_{id}")]
+/// fn get_config(id: u32) -> Result<Config, String> {
+///     if id == 4 { Err(format!("config {id} is unreachable")) } else { Ok(Config { id }) }
+/// }
+///
+/// let worker = get_config(1); // nothing runs yet
+/// assert_eq!(worker.name(), "get_config_1");
+/// assert_eq!(worker.spawn().join().ok(), Some(Config { id: 1 }));
+/// assert!(matches!(get_config(4).spawn().join(), Exit::Failed(_)));
+/// ```
+///
+/// # Options
+///
+/// | option | meaning | example |
+/// |---|---|---|
+/// | `name = "..."` | the worker's (and its thread's) name; `{param}` placeholders are filled from the parameters, checked at compile time. Default: the function's name | `name = "fetch_{host}"` |
+/// | `daemon` | a daemon worker (`daemon = true/false` also works) | `daemon` |
+/// | `stack_size = N` | the thread's stack size in bytes, any integer expression | `stack_size = 256 * 1024` |
+/// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
+///
+/// ```
+/// use std::time::Duration;
+/// use threadkit::{worker, Cancelled, Context};
+///
+/// #[worker(name = "beat_{every_ms}ms", daemon, stack_size = 64 * 1024)]
+/// fn heartbeat(ctx: &Context, every_ms: u64) -> Result<(), Cancelled> {
+///     loop {
+///         ctx.sleep(Duration::from_millis(every_ms))?;
+///     }
+/// }
+///
+/// let worker = heartbeat(250);
+/// assert_eq!(worker.name(), "beat_250ms");
+/// assert!(worker.is_daemon());
+/// let handle = worker.spawn();
+/// handle.cancel();
+/// assert!(handle.join().is_cancelled());
+/// ```
+///
+/// # Parameters
+///
+/// Parameters become the constructor's parameters and must be
+/// `Send + 'static`: they move to the worker's thread, so borrowed types
+/// (`&str`, `Cow<'a, str>`) are rejected at compile time. Patterns are fine.
+/// A parameter of type `&Context` (in any position) is not a constructor
+/// parameter: the runtime lends it when the worker runs. Generic type
+/// parameters carry over, with `Send + 'static` added.
+///
+/// # Return types
+///
+/// - none or `()`: the worker's value is `()`;
+/// - a type named `Result` (`Result<T, E>`, `io::Result<T>`,
+///   `anyhow::Result<T>`, your crate's `Result<T>` alias): `Ok` is the value,
+///   `Err` a failure (`E` must convert into a boxed error; `Cancelled` as the
+///   error means the worker was cancelled);
+/// - any other type: the value itself; only a panic is a failure;
+/// - `!`: a worker that only ends by panicking.
+///
+/// The classification is checked by the compiler, never guessed: a type
+/// named `Result` must really be one, and a `Result` behind an alias with
+/// another name is a compile error rather than an `Err` taken for a value.
+///
+/// # Errors at compile time
+///
+/// `async`, `const`, `unsafe` and `extern` functions, `self` receivers,
+/// lifetime parameters, borrowed parameters or results, `impl Trait`, a
+/// second `&Context`, `&mut Context` or `Context` by value, unknown,
+/// duplicate or ill-typed options, an empty name or unknown placeholder,
+/// and use on anything but a function: each is an error on the offending
+/// tokens with a hint. Non-`Send` parameters and results are trait errors
+/// that say why.
 #[cfg(feature = "macros")]
-pub use threadkit_macros::{supervise, worker};
+pub use threadkit_macros::worker;
+
+/// Makes a struct of workers a supervised group: generates `start()`,
+/// `run()`, a `<Name>Running` handle and a typed `<Name>Report` that mirrors
+/// the struct's fields, so `report.configs[3]` is an `Exit<Config>`.
+///
+/// ```
+/// use threadkit::{supervise, worker, Context, Exit, Worker};
+///
+/// #[worker(name = "get_config_{id}")]
+/// fn get_config(id: u32) -> Result<u32, String> {
+///     if id == 4 { Err("unreachable".to_owned()) } else { Ok(id * 10) }
+/// }
+///
+/// #[worker(daemon)]
+/// fn heartbeat(ctx: &Context) {
+///     while ctx.sleep(std::time::Duration::from_millis(50)).is_ok() {}
+/// }
+///
+/// #[supervise(shutdown_timeout = "5s")]
+/// struct App {
+///     configs: Vec<Worker<u32>>,
+///     heartbeat: Worker<()>,
+///     #[supervise(skip)]
+///     label: &'static str,
+/// }
+///
+/// let report = App {
+///     configs: (1..=9).map(get_config).collect(),
+///     heartbeat: heartbeat(),
+///     label: "demo",
+/// }
+/// .run();
+/// assert!(matches!(report.configs[3], Exit::Failed(_)));
+/// assert_eq!(report.first_failure().unwrap().name(), "get_config_4");
+/// assert_eq!(report.exit_code(), 1); // through Deref to threadkit::Report
+/// assert_eq!(report.label, "demo");
+/// ```
+///
+/// # Fields
+///
+/// A field may be a [`Worker<T>`](Worker), a `Vec`, `Option` or array of
+/// them, or another `#[supervise]` struct: a subtree that runs as one worker
+/// of the parent (named after the field), whose failure is one failure of
+/// the parent, and which is cancelled with its parent. Any type implementing
+/// [`Supervised`] works; `#[supervise(skip)]` passes a plain data field
+/// through to the report untouched. Any other field type is a compile error
+/// naming the field.
+///
+/// | field | in `<Name>Running` | in `<Name>Report` |
+/// |---|---|---|
+/// | `Worker<T>` | `Handle<T>` | `Exit<T>` |
+/// | `Vec<Worker<T>>` | `Vec<Handle<T>>` | `Vec<Exit<T>>` |
+/// | `Option<Worker<T>>` | `Option<Handle<T>>` | `Option<Exit<T>>` |
+/// | `[Worker<T>; N]` | `[Handle<T>; N]` | `[Exit<T>; N]` |
+/// | `Sub` (`#[supervise]`) | the subtree's worker | `Option<SubReport>` (`None` if it never reported) |
+/// | `#[supervise(skip)] T` | `T` | `T` |
+///
+/// # Options
+///
+/// | option | meaning | example |
+/// |---|---|---|
+/// | `shutdown_timeout = "..."` | how long workers get to stop once the shutdown began, in `ms`, `s` or `m`, parsed at compile time. Default 5 s | `shutdown_timeout = "500ms"` |
+/// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
+///
+/// # Running without blocking
+///
+/// ```
+/// use std::time::Duration;
+/// use threadkit::{supervise, worker, Cancelled, Context, Worker};
+///
+/// #[worker]
+/// fn serve(ctx: &Context) -> Result<(), Cancelled> {
+///     ctx.sleep(Duration::MAX)
+/// }
+///
+/// #[supervise(shutdown_timeout = "1s")]
+/// struct Service {
+///     server: Worker<()>,
+/// }
+///
+/// let running = Service { server: serve() }.start();
+/// let events = running.events();
+/// let running = running.wait_timeout(Duration::from_millis(10)).unwrap_err(); // still serving
+/// running.cancel();
+/// let report = running.wait();
+/// assert!(report.server.is_cancelled());
+/// assert!(report.is_success());
+/// assert!(events.iter().count() > 0);
+/// ```
+///
+/// `fn main() -> NameReport` exits with the report's code and prints the
+/// table to stderr when something failed.
+#[cfg(feature = "macros")]
+pub use threadkit_macros::supervise;

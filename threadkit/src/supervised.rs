@@ -20,7 +20,7 @@ use crate::{Cancelled, Context, Exit, Handle, Report, Supervisor, Worker};
 /// let workers = vec![Worker::infallible("a", |_ctx| 1), Worker::infallible("b", |_ctx| 2)];
 /// let running = workers.spawn_in(&supervisor, "workers");
 /// let report = supervisor.wait();
-/// let exits: Vec<Exit<i32>> = Supervised::join(running);
+/// let exits: Vec<Exit<i32>> = <Vec<Worker<i32>> as Supervised>::join(running);
 /// assert_eq!(exits.into_iter().filter_map(Exit::ok).sum::<i32>(), 3);
 /// assert!(report.is_success());
 /// ```
