@@ -233,7 +233,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         "s" => 1_000,
         "m" => 60_000,
         "" => return Err(format!("`{text}` has no unit; {help}")),
-        _ => return Err(format!("unknown unit `{unit}`; {help}")),
+        _ => return Err(format!("unknown unit `{}`; {help}", unit.trim())),
     };
     digits
         .parse::<u64>()
@@ -243,7 +243,8 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 }
 
 /// Whether a field carries `#[supervise(skip)]`; other `#[supervise(...)]`
-/// contents are errors.
+/// contents are errors, and such a field is skipped too (its author meant it
+/// to be special), so its type does not add errors of its own.
 pub fn field_is_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
     let mut skip = false;
     for attr in attrs
@@ -260,6 +261,7 @@ pub fn field_is_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
         });
         if let Err(error) = result {
             errors.push(error);
+            skip = true;
         }
     }
     skip

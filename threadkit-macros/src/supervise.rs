@@ -115,16 +115,14 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
         quote_spanned!(ty.span()=> #ident: <#ty as #krate::__private::Supervised>::join(#ident),)
     });
     let joins: Vec<TokenStream> = joins.collect();
-    let assemble = |report_value: TokenStream| {
-        quote! {
-            #report {
-                #(#joins)*
-                #(#data_idents,)*
-                #summary: #report_value,
-            }
+    // Built where `#summary` holds the group's `Report`.
+    let finished = quote! {
+        #report {
+            #(#joins)*
+            #(#data_idents,)*
+            #summary,
         }
     };
-    let finished = assemble(quote!(#summary));
 
     let report_doc = doc(format!(
         "How every worker of [`{name}`] ended: one field per field of `{name}`, \
@@ -190,7 +188,7 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             }
 
             /// A channel of the group's events from now on.
-            #vis fn events(&self) -> #krate::channel::Receiver<#krate::__private::Event> {
+            #vis fn events(&self) -> #krate::__private::Receiver<#krate::__private::Event> {
                 self.#supervisor.events()
             }
 
