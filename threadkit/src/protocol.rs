@@ -74,53 +74,67 @@ enum CellState<T> {
 /// A worker's exit, recorded exactly once: by the worker's thread, by a
 /// spawn failure, or as `Hung` by a supervisor giving up on it.
 pub(crate) struct ExitCell<T> {
-    state: Mutex<CellState<T>>,
+    inner: Mutex<CellInner<T>>,
     ready: Condvar,
+}
+
+struct CellInner<T> {
+    state: CellState<T>,
+    /// Threads in `take`: recording only pays for a wake-up when there are some.
+    waiters: usize,
 }
 
 impl<T> ExitCell<T> {
     pub(crate) fn new() -> Self {
         ExitCell {
-            state: Mutex::new(CellState::Pending),
+            inner: Mutex::new(CellInner {
+                state: CellState::Pending,
+                waiters: 0,
+            }),
             ready: Condvar::new(),
         }
     }
 
     /// Records `exit`, or hands it back when an exit is already recorded.
     pub(crate) fn fill(&self, exit: Exit<T>) -> Result<(), Exit<T>> {
-        let mut state = lock(&self.state);
-        if !matches!(*state, CellState::Pending) {
+        let mut inner = lock(&self.inner);
+        if !matches!(inner.state, CellState::Pending) {
             return Err(exit);
         }
-        *state = CellState::Ready(exit);
-        drop(state);
-        self.ready.notify_all();
+        inner.state = CellState::Ready(exit);
+        let waiters = inner.waiters;
+        drop(inner);
+        if waiters > 0 {
+            self.ready.notify_all();
+        }
         Ok(())
     }
 
     pub(crate) fn is_ready(&self) -> bool {
-        !matches!(*lock(&self.state), CellState::Pending)
+        !matches!(lock(&self.inner).state, CellState::Pending)
     }
 
     /// Takes the exit once it is recorded, waiting until `deadline` at most
     /// (`None`: no limit). `None` when the deadline passed first.
     pub(crate) fn take(&self, deadline: Option<Instant>) -> Option<Exit<T>> {
-        let guard = lock(&self.state);
-        let (mut state, ready) = wait_until(&self.ready, guard, deadline, |state| {
-            !matches!(state, CellState::Pending)
+        let mut guard = lock(&self.inner);
+        guard.waiters += 1;
+        let (mut inner, ready) = wait_until(&self.ready, guard, deadline, |inner| {
+            !matches!(inner.state, CellState::Pending)
         });
+        inner.waiters -= 1;
         if !ready {
             return None;
         }
-        match std::mem::replace(&mut *state, CellState::Pending) {
+        match std::mem::replace(&mut inner.state, CellState::Pending) {
             CellState::Ready(exit) => {
-                *state = CellState::Taken(exit.outcome());
+                inner.state = CellState::Taken(exit.outcome());
                 Some(exit)
             }
             // The handle is consumed by taking, so a second take cannot
             // happen; restore and report nothing rather than panic.
             other => {
-                *state = other;
+                inner.state = other;
                 None
             }
         }
@@ -129,16 +143,19 @@ impl<T> ExitCell<T> {
     /// For a supervisor at its deadline: the recorded outcome, or `Hung`
     /// (recorded now) if the worker has not exited.
     pub(crate) fn settle(&self) -> Exit<()> {
-        let mut state = lock(&self.state);
-        match &*state {
-            CellState::Pending => {
-                *state = CellState::Ready(Exit::Hung);
-                drop(state);
-                self.ready.notify_all();
-                Exit::Hung
-            }
-            CellState::Ready(exit) => exit.outcome(),
-            CellState::Taken(outcome) => outcome.clone(),
+        let outcome = match &lock(&self.inner).state {
+            CellState::Pending => None,
+            CellState::Ready(exit) => Some(exit.outcome()),
+            CellState::Taken(outcome) => Some(outcome.clone()),
+        };
+        match outcome {
+            Some(outcome) => outcome,
+            // The worker may record between the two locks; either way one
+            // exit is recorded, and the recorded one is reported.
+            None => match self.fill(Exit::Hung) {
+                Ok(()) => Exit::Hung,
+                Err(_) => self.settle(),
+            },
         }
     }
 }
@@ -148,6 +165,8 @@ impl<T> ExitCell<T> {
 
 struct TokenState {
     cancelled: bool,
+    /// Threads in `sleep`: cancel only pays for a wake-up when there are some.
+    sleepers: usize,
     /// Dropped on cancel, which disconnects `receiver` for `select!`.
     sender: Option<Sender<Infallible>>,
     receiver: Option<Receiver<Infallible>>,
@@ -179,6 +198,7 @@ impl CancelToken {
                 cancelled: AtomicBool::new(false),
                 state: Mutex::new(TokenState {
                     cancelled: false,
+                    sleepers: 0,
                     sender: None,
                     receiver: None,
                     on_cancel: Vec::new(),
@@ -202,9 +222,12 @@ impl CancelToken {
         self.inner.cancelled.store(true, Ordering::Release);
         let sender = state.sender.take();
         let hooks = std::mem::take(&mut state.on_cancel);
+        let sleepers = state.sleepers;
         drop(state);
         drop(sender);
-        self.inner.changed.notify_all();
+        if sleepers > 0 {
+            self.inner.changed.notify_all();
+        }
         for hook in hooks {
             hook();
         }
@@ -223,13 +246,15 @@ impl CancelToken {
 
     /// Sleeps for `duration` unless cancelled first. `true` if cancelled.
     pub(crate) fn sleep(&self, duration: Duration) -> bool {
-        let guard = lock(&self.inner.state);
-        let (guard, cancelled) = wait_until(
+        let mut guard = lock(&self.inner.state);
+        guard.sleepers += 1;
+        let (mut guard, cancelled) = wait_until(
             &self.inner.changed,
             guard,
             deadline_after(duration),
             |state| state.cancelled,
         );
+        guard.sleepers -= 1;
         drop(guard);
         cancelled
     }
@@ -318,10 +343,13 @@ impl GroupState {
             .retain(|listener| listener.send(event.clone()).is_ok());
     }
 
-    /// Starts the shutdown (once): cancels every running worker.
-    fn begin_shutdown(&mut self, cause: ShutdownCause) -> bool {
+    /// Starts the shutdown (once). Returns the running members, to be
+    /// cancelled by the caller after it released the group lock: woken
+    /// workers then record their exits while the rest are still being
+    /// cancelled, instead of queueing on the lock.
+    fn begin_shutdown(&mut self, cause: ShutdownCause) -> Option<Released> {
         if self.shutdown.is_some() || self.finished {
-            return false;
+            return None;
         }
         let timeout = self.timeout;
         self.emit(|| Event::ShutdownStarted {
@@ -329,19 +357,24 @@ impl GroupState {
             timeout,
         });
         self.shutdown = Some((Instant::now(), cause));
-        for entry in &self.entries {
-            if let Slot::Running(member) = &entry.slot {
-                member.cancel();
-            }
-        }
-        true
+        let running = self
+            .entries
+            .iter()
+            .filter_map(|entry| match &entry.slot {
+                Slot::Running(member) => Some(member.clone()),
+                _ => None,
+            })
+            .collect();
+        Some(running)
     }
 
-    fn check_complete(&mut self) -> bool {
-        self.sealed
-            && self.spawned_non_daemon > 0
-            && self.running_non_daemon == 0
-            && self.begin_shutdown(ShutdownCause::Completed)
+    fn check_complete(&mut self) -> Option<Released> {
+        let complete = self.sealed && self.spawned_non_daemon > 0 && self.running_non_daemon == 0;
+        if complete {
+            self.begin_shutdown(ShutdownCause::Completed)
+        } else {
+            None
+        }
     }
 
     fn shutdown_deadline(&self) -> Option<Option<Instant>> {
@@ -465,27 +498,35 @@ impl Group {
         let failed = matches!(exit, Exit::Failed(_) | Exit::Panicked(_));
         let running_before = state.running;
         let released = state.record(index, exit);
-        let mut wake = state.running == 0 && running_before > 0;
-        if failed && state.first_failure.is_none() {
+        let last_exit = state.running == 0 && running_before > 0;
+        let to_cancel = if failed && state.first_failure.is_none() {
             state.first_failure = Some(index);
             let worker = state.entries[index].name.clone();
-            wake |= state.begin_shutdown(ShutdownCause::Failed { worker });
+            state.begin_shutdown(ShutdownCause::Failed { worker })
         } else {
-            wake |= state.check_complete();
-        }
+            state.check_complete()
+        };
         drop(state);
         drop(released);
-        if wake {
+        self.after_transition(last_exit, to_cancel);
+    }
+
+    /// Outside the group lock: cancels the members a shutdown left to
+    /// cancel, then wakes the owner if anything it waits for changed.
+    fn after_transition(&self, last_exit: bool, to_cancel: Option<Released>) {
+        let shutdown_began = to_cancel.is_some();
+        for member in to_cancel.into_iter().flatten() {
+            member.cancel();
+        }
+        if last_exit || shutdown_began {
             self.changed.notify_all();
         }
     }
 
     /// Starts the shutdown because the owner asked for it.
     pub(crate) fn cancel(&self) {
-        let started = lock(&self.state).begin_shutdown(ShutdownCause::Cancelled);
-        if started {
-            self.changed.notify_all();
-        }
+        let to_cancel = lock(&self.state).begin_shutdown(ShutdownCause::Cancelled);
+        self.after_transition(false, to_cancel);
     }
 
     pub(crate) fn events(&self) -> Receiver<Event> {
@@ -506,7 +547,13 @@ impl Group {
             return None;
         }
         state.sealed = true;
-        state.check_complete();
+        if let Some(to_cancel) = state.check_complete() {
+            drop(state);
+            for member in to_cancel {
+                member.cancel();
+            }
+            state = lock(&self.state);
+        }
         loop {
             if state.running == 0 {
                 break;
@@ -545,9 +592,13 @@ impl Group {
     /// The owner went away without waiting: cancel everyone, stop events.
     pub(crate) fn abandon(&self) {
         let mut state = lock(&self.state);
-        state.begin_shutdown(ShutdownCause::Cancelled);
+        let to_cancel = state.begin_shutdown(ShutdownCause::Cancelled);
         state.finished = true;
         state.listeners.clear();
+        drop(state);
+        for member in to_cancel.into_iter().flatten() {
+            member.cancel();
+        }
     }
 }
 

@@ -1,0 +1,843 @@
+//! threadkit against its baselines, measured side by side in one run.
+//!
+//! `cargo bench --bench ratios` prints a table; `-- --json` prints one JSON
+//! object per metric and a final `{"summary": ...}` line; `-- --quick` keeps
+//! the whole run well under a minute. Without `--bench` (as under
+//! `cargo test --benches`) every metric runs once at toy sizes, so the suite
+//! cannot rot.
+//!
+//! Every ratio compares threadkit with a baseline measured in this process,
+//! with repetitions interleaved (A, B, A, B, ...) so that drift hits both.
+
+use std::alloc::System;
+use std::fmt::Write as _;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use threadkit::channel::{bounded, select, unbounded};
+use threadkit::{supervise, worker, Cancelled, Context, Supervisor, Worker};
+
+#[global_allocator]
+static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// How hard to measure.
+#[derive(Clone, Copy)]
+struct Effort {
+    reps: usize,
+    latency_samples: usize,
+    poll_samples: usize,
+    teardown_samples: usize,
+    idle_window: Duration,
+    scale: [usize; 3],
+    workers: usize,
+}
+
+const FULL: Effort = Effort {
+    reps: 21,
+    latency_samples: 2_000,
+    poll_samples: 30,
+    teardown_samples: 300,
+    idle_window: Duration::from_secs(1),
+    scale: [100, 1_000, 10_000],
+    workers: 1_000,
+};
+
+const QUICK: Effort = Effort {
+    reps: 7,
+    latency_samples: 300,
+    poll_samples: 10,
+    teardown_samples: 50,
+    idle_window: Duration::from_secs(1),
+    scale: [100, 1_000, 10_000],
+    workers: 1_000,
+};
+
+const SMOKE: Effort = Effort {
+    reps: 1,
+    latency_samples: 3,
+    poll_samples: 1,
+    teardown_samples: 2,
+    idle_window: Duration::from_millis(20),
+    scale: [10, 20, 40],
+    workers: 20,
+};
+
+/// What a metric's target constrains.
+#[derive(Clone, Copy)]
+enum Target {
+    /// `threadkit / baseline` at most this.
+    Ratio(f64),
+    /// The threadkit value itself at most this (in the metric's unit).
+    Value(f64),
+}
+
+struct Metric {
+    name: &'static str,
+    threadkit: f64,
+    baseline: f64,
+    baseline_name: String,
+    target: Target,
+    unit: &'static str,
+    /// How much the repetitions disagree, in words.
+    spread: String,
+    /// Extra numbers worth printing (p99, other baselines, ...).
+    detail: String,
+}
+
+impl Metric {
+    fn ratio(&self) -> f64 {
+        self.threadkit / self.baseline
+    }
+
+    fn met(&self) -> bool {
+        match self.target {
+            Target::Ratio(max) => self.ratio() <= max,
+            Target::Value(max) => self.threadkit <= max,
+        }
+    }
+
+    fn target_text(&self) -> String {
+        match self.target {
+            Target::Ratio(max) => format!("ratio <= {max}"),
+            Target::Value(max) => format!("<= {max} {}", self.unit),
+        }
+    }
+
+    fn json(&self) -> String {
+        let (target, applies_to) = match self.target {
+            Target::Ratio(max) => (max, "ratio"),
+            Target::Value(max) => (max, "threadkit"),
+        };
+        format!(
+            "{{\"metric\": \"{}\", \"threadkit\": {}, \"baseline\": {}, \"baseline_name\": \"{}\", \
+             \"ratio\": {}, \"target\": {}, \"target_applies_to\": \"{}\", \"unit\": \"{}\", \
+             \"met\": {}, \"spread\": \"{}\", \"detail\": \"{}\"}}",
+            self.name,
+            number(self.threadkit),
+            number(self.baseline),
+            escape(&self.baseline_name),
+            number(self.ratio()),
+            target,
+            applies_to,
+            self.unit,
+            self.met(),
+            escape(&self.spread),
+            escape(&self.detail),
+        )
+    }
+}
+
+fn number(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.6}")
+    } else {
+        "null".to_owned()
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    percentile(values, 0.5)
+}
+
+fn percentile(values: &mut [f64], quantile: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((values.len() as f64 * quantile).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// The interquartile range relative to the median, as a percentage.
+fn spread(values: &mut [f64]) -> String {
+    let middle = median(values);
+    let low = percentile(values, 0.25);
+    let high = percentile(values, 0.75);
+    format!(
+        "IQR {:.1}% of median over {} runs",
+        (high - low) / middle * 100.0,
+        values.len()
+    )
+}
+
+/// Runs `a` and `b` alternately `reps` times; returns their measurements.
+fn interleaved(
+    reps: usize,
+    mut a: impl FnMut() -> f64,
+    mut b: impl FnMut() -> f64,
+) -> (Vec<f64>, Vec<f64>) {
+    // One unmeasured round each warms caches, the allocator and the OS.
+    a();
+    b();
+    let mut first = Vec::with_capacity(reps);
+    let mut second = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        first.push(a());
+        second.push(b());
+    }
+    (first, second)
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+// ---------------------------------------------------------------------------
+// 1. spawn_join
+
+fn supervised_spawn_join(workers: usize) -> f64 {
+    let started = Instant::now();
+    let supervisor = Supervisor::new();
+    let handles: Vec<_> = (0..workers)
+        .map(|i| supervisor.spawn(Worker::new(format!("w{i}"), |_ctx| ())))
+        .collect();
+    let report = supervisor.wait();
+    for handle in handles {
+        let _ = handle.join();
+    }
+    assert!(report.is_success());
+    micros(started.elapsed()) / workers as f64
+}
+
+fn std_spawn_join(workers: usize) -> f64 {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..workers)
+        .map(|i| {
+            thread::Builder::new()
+                .name(format!("w{i}"))
+                .spawn(|| ())
+                .expect("spawn")
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("join");
+    }
+    micros(started.elapsed()) / workers as f64
+}
+
+fn spawn_join(effort: Effort) -> Metric {
+    let n = effort.workers;
+    let (mut ours, mut std) = interleaved(
+        effort.reps,
+        || supervised_spawn_join(n),
+        || std_spawn_join(n),
+    );
+    Metric {
+        name: "spawn_join",
+        threadkit: median(&mut ours),
+        baseline: median(&mut std),
+        baseline_name: format!("std::thread::Builder name+spawn+join, {n} threads"),
+        target: Target::Ratio(1.10),
+        unit: "us/worker",
+        spread: format!("threadkit {}; std {}", spread(&mut ours), spread(&mut std)),
+        detail: format!("{n} trivial workers per run, default stack size"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2. macro_overhead
+
+#[worker(name = "w{i}")]
+fn trivial(i: usize) {
+    let _ = i;
+}
+
+#[supervise]
+struct Trivial {
+    workers: Vec<Worker<()>>,
+}
+
+fn macro_spawn_join(workers: usize) -> f64 {
+    let started = Instant::now();
+    let report = Trivial {
+        workers: (0..workers).map(trivial).collect(),
+    }
+    .run();
+    assert!(report.is_success());
+    micros(started.elapsed()) / workers as f64
+}
+
+fn macro_overhead(effort: Effort) -> Metric {
+    let n = effort.workers;
+    let (mut ours, mut hand) = interleaved(
+        effort.reps,
+        || macro_spawn_join(n),
+        || supervised_spawn_join(n),
+    );
+    Metric {
+        name: "macro_overhead",
+        threadkit: median(&mut ours),
+        baseline: median(&mut hand),
+        baseline_name: "the same group written with Supervisor/Worker by hand".to_owned(),
+        target: Target::Ratio(1.02),
+        unit: "us/worker",
+        spread: format!(
+            "macros {}; by hand {}",
+            spread(&mut ours),
+            spread(&mut hand)
+        ),
+        detail: format!("#[worker] + #[supervise] with a Vec of {n} workers"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 3. failure_notice
+
+/// Long enough for the owner to be asleep in `wait()` when the worker fails.
+const SETTLE: Duration = Duration::from_micros(300);
+
+fn threadkit_notice() -> f64 {
+    let (stamp, stamped) = bounded(1);
+    let supervisor = Supervisor::new();
+    supervisor.spawn(Worker::new("fails", move |_ctx| {
+        thread::sleep(SETTLE);
+        let _ = stamp.send(Instant::now());
+        Err::<(), _>("boom")
+    }));
+    let report = supervisor.wait();
+    let observed = Instant::now();
+    assert_eq!(report.exit_code(), 1);
+    micros(observed - stamped.recv().expect("stamp"))
+}
+
+fn channel_notice() -> f64 {
+    let (wake, woken) = bounded(1);
+    let sender = thread::spawn(move || {
+        thread::sleep(SETTLE);
+        let _ = wake.send(Instant::now());
+    });
+    let sent = woken.recv().expect("wake");
+    let observed = Instant::now();
+    sender.join().expect("join");
+    micros(observed - sent)
+}
+
+/// The seeds' monitor in Rust: scan every child, then sleep 100 ms.
+fn polling_notice() -> f64 {
+    let failed_at = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let stamp = failed_at.clone();
+    let offset = Duration::from_micros(u64::from(thread_local_random() % 100_000));
+    let child = thread::spawn(move || {
+        thread::sleep(offset);
+        *stamp.lock().expect("lock") = Some(Instant::now());
+    });
+    let observed = loop {
+        if child.is_finished() {
+            break Instant::now();
+        }
+        thread::sleep(Duration::from_millis(100));
+    };
+    child.join().expect("join");
+    let failed = failed_at.lock().expect("lock").expect("stamped");
+    micros(observed - failed)
+}
+
+fn thread_local_random() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(Instant::now().elapsed().as_nanos() as u64);
+    hasher.finish() as u32
+}
+
+fn failure_notice(effort: Effort) -> (Metric, f64) {
+    let (mut ours, mut raw) = interleaved(effort.latency_samples, threadkit_notice, channel_notice);
+    let mut polled: Vec<f64> = (0..effort.poll_samples).map(|_| polling_notice()).collect();
+    let p99_ours = percentile(&mut ours, 0.99);
+    let p99_raw = percentile(&mut raw, 0.99);
+    let p50_polled = median(&mut polled);
+    let p50_ours = median(&mut ours);
+    (
+        Metric {
+            name: "failure_notice",
+            threadkit: p50_ours,
+            baseline: median(&mut raw),
+            baseline_name: "crossbeam-channel send -> blocked recv between two threads".to_owned(),
+            target: Target::Ratio(1.5),
+            unit: "us (p50)",
+            spread: format!("p99 threadkit {p99_ours:.1} us, channel {p99_raw:.1} us"),
+            detail: format!(
+                "seeds' 100 ms poll ported to Rust: p50 {:.1} ms over {} samples ({:.0}x threadkit)",
+                p50_polled / 1e3,
+                polled.len(),
+                p50_polled / p50_ours
+            ),
+        },
+        p50_ours,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// 4. fail_fast_teardown
+
+const TEARDOWN_WORKERS: usize = 100;
+
+/// (ms until `wait()` returned, ms until every OS thread was joined too)
+fn threadkit_teardown() -> (f64, f64) {
+    let supervisor = Supervisor::new();
+    let mut handles = Vec::with_capacity(TEARDOWN_WORKERS);
+    let mut keep_inboxes = Vec::new();
+    for i in 0..TEARDOWN_WORKERS {
+        let handle = if i % 2 == 0 {
+            supervisor.spawn(Worker::new(format!("sleeper_{i}"), |ctx| {
+                ctx.sleep(Duration::MAX)
+            }))
+        } else {
+            let (outbox, inbox) = unbounded::<u32>();
+            keep_inboxes.push(outbox);
+            supervisor.spawn(Worker::new(
+                format!("selector_{i}"),
+                move |ctx: &Context| {
+                    let cancelled = ctx.cancelled();
+                    loop {
+                        select! {
+                            recv(inbox) -> _ => {}
+                            recv(cancelled) -> _ => return Err::<(), _>(Cancelled),
+                        }
+                    }
+                },
+            ))
+        };
+        handles.push(handle);
+    }
+    let (stamp, stamped) = bounded(1);
+    supervisor.spawn(Worker::new("fails", move |_ctx| {
+        thread::sleep(Duration::from_millis(2));
+        let _ = stamp.send(Instant::now());
+        Err::<(), _>("boom")
+    }));
+    let report = supervisor.wait();
+    let reported = Instant::now();
+    for handle in handles {
+        assert!(handle.join().is_cancelled());
+    }
+    let joined = Instant::now();
+    assert_eq!(report.exit_code(), 1);
+    let failed = stamped.recv().expect("stamp");
+    (
+        micros(reported - failed) / 1e3,
+        micros(joined - failed) / 1e3,
+    )
+}
+
+/// The floor for "every exit recorded": wake 100 plain threads blocked on a
+/// channel and hear back from each of them.
+fn channel_wake_all() -> f64 {
+    let (stop, stopped) = bounded::<()>(0);
+    let (done, finished) = unbounded::<()>();
+    let handles: Vec<_> = (0..TEARDOWN_WORKERS)
+        .map(|_| {
+            let stopped = stopped.clone();
+            let done = done.clone();
+            thread::spawn(move || {
+                let _ = stopped.recv();
+                let _ = done.send(());
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(2));
+    let started = Instant::now();
+    drop(stop);
+    for _ in 0..TEARDOWN_WORKERS {
+        let _ = finished.recv();
+    }
+    let elapsed = micros(started.elapsed()) / 1e3;
+    for handle in handles {
+        handle.join().expect("join");
+    }
+    elapsed
+}
+
+/// The floor with joins: wake and join 100 plain threads blocked on a channel.
+fn channel_teardown() -> f64 {
+    let (stop, stopped) = bounded::<()>(0);
+    let handles: Vec<_> = (0..TEARDOWN_WORKERS)
+        .map(|_| {
+            let stopped = stopped.clone();
+            thread::spawn(move || {
+                let _ = stopped.recv();
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(2));
+    let started = Instant::now();
+    drop(stop);
+    for handle in handles {
+        handle.join().expect("join");
+    }
+    micros(started.elapsed()) / 1e3
+}
+
+fn fail_fast_teardown(effort: Effort) -> Metric {
+    let mut joined = Vec::new();
+    let mut floor_joined = Vec::new();
+    let (mut reported, mut floor) = interleaved(
+        effort.teardown_samples,
+        || {
+            let (reported, all_joined) = threadkit_teardown();
+            joined.push(all_joined);
+            reported
+        },
+        || {
+            floor_joined.push(channel_teardown());
+            channel_wake_all()
+        },
+    );
+    let p50 = median(&mut reported);
+    Metric {
+        name: "fail_fast_teardown",
+        threadkit: percentile(&mut reported, 0.99),
+        baseline: percentile(&mut floor, 0.99),
+        baseline_name: "100 std threads woken by a channel disconnect, each reporting back".to_owned(),
+        target: Target::Value(2.0),
+        unit: "ms (p99)",
+        spread: format!(
+            "p50 {p50:.3} ms vs floor p50 {:.3} ms over {} samples",
+            median(&mut floor),
+            reported.len()
+        ),
+        detail: format!(
+            "until wait() returned with all 100 exits recorded; with every OS thread joined too: p99 {:.3} ms \
+             (floor with joins: p99 {:.3} ms); 50 workers in ctx.sleep, 50 in select! on ctx.cancelled(); one fails",
+            percentile(&mut joined, 0.99),
+            percentile(&mut floor_joined, 0.99),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5. idle_cpu
+
+/// CPU time used so far by every live thread of this process except the
+/// calling one (whose reading of /proc is the measurement's own cost), in
+/// ms. Linux only: sums the first field of /proc/self/task/*/schedstat (ns).
+fn process_cpu_ms() -> Option<f64> {
+    let me = std::fs::read_link("/proc/thread-self").ok()?;
+    let me = me.file_name()?.to_owned();
+    let mut total_ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let task = task.ok()?;
+        if task.file_name() == me {
+            continue;
+        }
+        let path = task.path().join("schedstat");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue; // the thread ended meanwhile
+        };
+        total_ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total_ns as f64 / 1e6)
+}
+
+fn idle_window_cpu(window: Duration, start: impl FnOnce() -> Box<dyn FnOnce()>) -> Option<f64> {
+    let stop = start();
+    thread::sleep(Duration::from_millis(50)); // let every thread block
+    let before = process_cpu_ms()?;
+    thread::sleep(window);
+    let after = process_cpu_ms()?;
+    stop();
+    Some(after - before)
+}
+
+fn idle_cpu(effort: Effort) -> Option<Metric> {
+    let window = effort.idle_window;
+    let ours = idle_window_cpu(window, || {
+        let supervisor = Supervisor::new();
+        for i in 0..TEARDOWN_WORKERS {
+            supervisor.spawn(
+                Worker::new(format!("idle_{i}"), |ctx| ctx.sleep(Duration::MAX)).daemon(true),
+            );
+        }
+        Box::new(move || {
+            supervisor.cancel();
+            assert!(supervisor.wait().is_success());
+        })
+    })?;
+    // The seeds' way, for contrast (and to show the measurement sees CPU):
+    // each thread wakes every 100 ms to check a stop flag.
+    let polling = idle_window_cpu(window, || {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let handles: Vec<_> = (0..TEARDOWN_WORKERS)
+            .map(|_| {
+                let stop = stop.clone();
+                thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        thread::sleep(Duration::from_millis(100));
+                    }
+                })
+            })
+            .collect();
+        Box::new(move || {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            for handle in handles {
+                let _ = handle.join();
+            }
+        })
+    })?;
+    Some(Metric {
+        name: "idle_cpu",
+        threadkit: ours,
+        baseline: polling,
+        baseline_name: "100 threads checking a stop flag every 100 ms (the seeds' way)".to_owned(),
+        target: Target::Value(1.0),
+        unit: "ms CPU per idle window",
+        spread: "one window each".to_owned(),
+        detail: format!(
+            "100 idle daemon workers, owner asleep, {:.1} s window",
+            window.as_secs_f64()
+        ),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// 6. scaling
+
+fn small_stack_group(workers: usize) -> f64 {
+    let started = Instant::now();
+    let supervisor = Supervisor::new();
+    let handles: Vec<_> = (0..workers)
+        .map(|i| supervisor.spawn(Worker::new(format!("w{i}"), |_ctx| ()).stack_size(64 * 1024)))
+        .collect();
+    let report = supervisor.wait();
+    for handle in handles {
+        let _ = handle.join();
+    }
+    assert_eq!(report.records().len(), workers);
+    micros(started.elapsed()) / workers as f64
+}
+
+fn small_stack_std(workers: usize) -> f64 {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..workers)
+        .map(|i| {
+            thread::Builder::new()
+                .name(format!("w{i}"))
+                .stack_size(64 * 1024)
+                .spawn(|| ())
+                .expect("spawn")
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("join");
+    }
+    micros(started.elapsed()) / workers as f64
+}
+
+fn scaling(effort: Effort) -> Metric {
+    let [small, middle, large] = effort.scale;
+    let mut per_worker = [Vec::new(), Vec::new(), Vec::new()];
+    let mut std_small = Vec::new();
+    let mut std_large = Vec::new();
+    small_stack_group(small);
+    // Small groups are noisy, so they run as often as it takes to spend
+    // about as long on them as on one large group.
+    let rounds = effort.reps.div_ceil(3).max(1);
+    for _ in 0..rounds {
+        for (slot, n) in per_worker.iter_mut().zip(effort.scale) {
+            for _ in 0..(large / n).clamp(1, 30) {
+                slot.push(small_stack_group(n));
+            }
+        }
+        for _ in 0..(large / small).clamp(1, 30) {
+            std_small.push(small_stack_std(small));
+        }
+        std_large.push(small_stack_std(large));
+    }
+    let [mut at_small, mut at_middle, mut at_large] = per_worker;
+    let std_growth = median(&mut std_large) / median(&mut std_small);
+    Metric {
+        name: "scaling",
+        threadkit: median(&mut at_large),
+        baseline: median(&mut at_small),
+        baseline_name: format!("threadkit itself at {small} workers"),
+        target: Target::Ratio(1.5),
+        unit: "us/worker",
+        spread: format!("{large}: {}", spread(&mut at_large)),
+        detail: format!(
+            "{middle} workers: {:.2} us/worker; 64 KiB stacks; std::thread alone grows {std_growth:.2}x from {small} to {large} ({:.2} -> {:.2} us/thread)",
+            median(&mut at_middle),
+            median(&mut std_small),
+            median(&mut std_large),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 7. memory
+
+fn bytes_per_worker(workers: usize, run: impl FnOnce(usize)) -> f64 {
+    let region = Region::new(ALLOCATOR);
+    run(workers);
+    region.change().bytes_allocated as f64 / workers as f64
+}
+
+fn memory(effort: Effort) -> Metric {
+    let n = effort.workers;
+    // Warm up lazily initialised state (thread-locals, the panic hook).
+    supervised_spawn_join(8);
+    std_spawn_join(8);
+    let ours = bytes_per_worker(n, |n| {
+        supervised_spawn_join(n);
+    });
+    let std = bytes_per_worker(n, |n| {
+        std_spawn_join(n);
+    });
+    Metric {
+        name: "memory",
+        threadkit: ours - std,
+        baseline: std,
+        baseline_name: "bytes std allocates per named spawn+join (subtracted)".to_owned(),
+        target: Target::Value(1024.0),
+        unit: "extra heap bytes/worker",
+        spread: "exact count".to_owned(),
+        detail: format!("{ours:.0} bytes/worker in total over {n} workers"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 8. python_seed
+
+fn python_seed(effort: Effort, threadkit_notice_us: f64) -> Option<Metric> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/python/seed_monitor.py"
+    );
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(effort.poll_samples.to_string())
+        .arg("8")
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut notice = json_numbers(&text, "notice_ms");
+    let mut teardown = json_numbers(&text, "teardown_ms");
+    let python_notice_us = median(&mut notice) * 1e3;
+    Some(Metric {
+        name: "python_seed",
+        threadkit: threadkit_notice_us,
+        baseline: python_notice_us,
+        baseline_name: "the seeds' Python ExcThread + 0.1 s polling monitor (python3)".to_owned(),
+        target: Target::Ratio(0.01),
+        unit: "us failure notice (p50)",
+        spread: format!("{} python samples", notice.len()),
+        detail: format!(
+            "python teardown of 8 siblings: p50 {:.1} ms (they poll a stop flag every 0.1 s)",
+            median(&mut teardown)
+        ),
+    })
+}
+
+/// The numbers of `"key": [...]` in a flat JSON object.
+fn json_numbers(text: &str, key: &str) -> Vec<f64> {
+    let Some(start) = text.find(&format!("\"{key}\": [")) else {
+        return Vec::new();
+    };
+    let rest = &text[start + key.len() + 5..];
+    let end = rest.find(']').unwrap_or(rest.len());
+    rest[..end]
+        .split(',')
+        .filter_map(|number| number.trim().parse().ok())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|arg| arg == flag);
+    let json = has("--json");
+    // `cargo bench` passes --bench; `cargo test --benches` does not.
+    let (effort, mode) = if !has("--bench") {
+        (SMOKE, "smoke (run with `cargo bench --bench ratios`)")
+    } else if has("--quick") {
+        (QUICK, "quick")
+    } else {
+        (FULL, "full")
+    };
+    let started = Instant::now();
+    let mut metrics = vec![spawn_join(effort), macro_overhead(effort)];
+    let (notice, notice_us) = failure_notice(effort);
+    metrics.push(notice);
+    metrics.push(fail_fast_teardown(effort));
+    let mut skipped = Vec::new();
+    match idle_cpu(effort) {
+        Some(metric) => metrics.push(metric),
+        None => skipped.push("idle_cpu: /proc/self/task/*/schedstat is not readable here"),
+    }
+    metrics.push(scaling(effort));
+    metrics.push(memory(effort));
+    match python_seed(effort, notice_us) {
+        Some(metric) => metrics.push(metric),
+        None => skipped.push("python_seed: python3 is not available"),
+    }
+
+    let met = metrics.iter().filter(|metric| metric.met()).count();
+    let missed = metrics.len() - met;
+    if json {
+        for metric in &metrics {
+            println!("{}", metric.json());
+        }
+        for reason in &skipped {
+            println!("{{\"skipped\": \"{}\"}}", escape(reason));
+        }
+        println!(
+            "{{\"summary\": {{\"met\": {met}, \"missed\": {missed}, \"skipped\": {}}}}}",
+            skipped.len()
+        );
+    } else if !has("--bench") {
+        // Toy sizes: the point is that every metric still runs.
+        println!(
+            "ratios smoke run: {} metrics measured, {} skipped, in {:.1} s (targets are judged by `cargo bench --bench ratios`)",
+            metrics.len(),
+            skipped.len(),
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        print!("{}", table(&metrics, mode, started.elapsed()));
+        for reason in &skipped {
+            println!("skipped {reason}");
+        }
+        println!("{met} met, {missed} missed");
+    }
+}
+
+fn table(metrics: &[Metric], mode: &str, elapsed: Duration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "threadkit ratios ({mode} run, {:.1} s, {} cores, RUST_BACKTRACE={}, RUST_LIB_BACKTRACE={})",
+        elapsed.as_secs_f64(),
+        thread::available_parallelism().map_or(0, usize::from),
+        std::env::var("RUST_BACKTRACE").unwrap_or_else(|_| "unset".to_owned()),
+        std::env::var("RUST_LIB_BACKTRACE").unwrap_or_else(|_| "unset".to_owned()),
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:>12} {:>12} {:>9}  {:<22} {:<6} unit",
+        "metric", "threadkit", "baseline", "ratio", "target", "met"
+    );
+    for metric in metrics {
+        let _ = writeln!(
+            out,
+            "{:<20} {:>12.3} {:>12.3} {:>9.3}  {:<22} {:<6} {}",
+            metric.name,
+            metric.threadkit,
+            metric.baseline,
+            metric.ratio(),
+            metric.target_text(),
+            if metric.met() { "yes" } else { "NO" },
+            metric.unit,
+        );
+        let _ = writeln!(out, "{:<20} baseline: {}", "", metric.baseline_name);
+        let _ = writeln!(out, "{:<20} {}; {}", "", metric.spread, metric.detail);
+    }
+    out
+}
