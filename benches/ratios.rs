@@ -45,7 +45,9 @@ const FULL: Effort = Effort {
 };
 
 const QUICK: Effort = Effort {
-    reps: 7,
+    // Thread spawning on 2 cores has a ~5% IQR; fewer runs cannot resolve
+    // the 2% macro_overhead target.
+    reps: 15,
     latency_samples: 300,
     poll_samples: 10,
     teardown_samples: 50,
@@ -84,11 +86,14 @@ struct Metric {
     spread: String,
     /// Extra numbers worth printing (p99, other baselines, ...).
     detail: String,
+    /// For interleaved A/B runs: the median of the per-pair ratios, which
+    /// cancels drift between pairs better than a ratio of medians.
+    paired_ratio: Option<f64>,
 }
 
 impl Metric {
     fn ratio(&self) -> f64 {
-        self.threadkit / self.baseline
+        self.paired_ratio.unwrap_or(self.threadkit / self.baseline)
     }
 
     fn met(&self) -> bool {
@@ -154,6 +159,11 @@ fn percentile(values: &mut [f64], quantile: f64) -> f64 {
     values[rank - 1]
 }
 
+fn paired_median(ours: &[f64], theirs: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| a / b).collect();
+    median(&mut ratios)
+}
+
 /// The interquartile range relative to the median, as a percentage.
 fn spread(values: &mut [f64]) -> String {
     let middle = median(values);
@@ -191,28 +201,40 @@ fn micros(duration: Duration) -> f64 {
 // ---------------------------------------------------------------------------
 // 1. spawn_join
 
-fn supervised_spawn_join(workers: usize) -> f64 {
+/// Spawns `workers` trivial workers in a supervisor, waits, joins every
+/// handle; microseconds per worker. `stack`: bytes, or std's default.
+fn supervised_spawn_join(workers: usize, stack: Option<usize>) -> f64 {
     let started = Instant::now();
     let supervisor = Supervisor::new();
     let handles: Vec<_> = (0..workers)
-        .map(|i| supervisor.spawn(Worker::new(format!("w{i}"), |_ctx| ())))
+        .map(|i| {
+            let worker = Worker::new(format!("w{i}"), |_ctx| ());
+            supervisor.spawn(match stack {
+                Some(bytes) => worker.stack_size(bytes),
+                None => worker,
+            })
+        })
         .collect();
     let report = supervisor.wait();
     for handle in handles {
         let _ = handle.join();
     }
+    assert_eq!(report.records().len(), workers);
     assert!(report.is_success());
     micros(started.elapsed()) / workers as f64
 }
 
-fn std_spawn_join(workers: usize) -> f64 {
+/// The same with named `std::thread`s.
+fn std_spawn_join(workers: usize, stack: Option<usize>) -> f64 {
     let started = Instant::now();
     let handles: Vec<_> = (0..workers)
         .map(|i| {
-            thread::Builder::new()
-                .name(format!("w{i}"))
-                .spawn(|| ())
-                .expect("spawn")
+            let builder = thread::Builder::new().name(format!("w{i}"));
+            let builder = match stack {
+                Some(bytes) => builder.stack_size(bytes),
+                None => builder,
+            };
+            builder.spawn(|| ()).expect("spawn")
         })
         .collect();
     for handle in handles {
@@ -225,9 +247,10 @@ fn spawn_join(effort: Effort) -> Metric {
     let n = effort.workers;
     let (mut ours, mut std) = interleaved(
         effort.reps,
-        || supervised_spawn_join(n),
-        || std_spawn_join(n),
+        || supervised_spawn_join(n, None),
+        || std_spawn_join(n, None),
     );
+    let paired = paired_median(&ours, &std);
     Metric {
         name: "spawn_join",
         threadkit: median(&mut ours),
@@ -236,7 +259,10 @@ fn spawn_join(effort: Effort) -> Metric {
         target: Target::Ratio(1.10),
         unit: "us/worker",
         spread: format!("threadkit {}; std {}", spread(&mut ours), spread(&mut std)),
-        detail: format!("{n} trivial workers per run, default stack size"),
+        detail: format!(
+            "{n} trivial workers per run, default stack size; ratio = median of paired runs"
+        ),
+        paired_ratio: Some(paired),
     }
 }
 
@@ -268,8 +294,9 @@ fn macro_overhead(effort: Effort) -> Metric {
     let (mut ours, mut hand) = interleaved(
         effort.reps,
         || macro_spawn_join(n),
-        || supervised_spawn_join(n),
+        || supervised_spawn_join(n, None),
     );
+    let paired = paired_median(&ours, &hand);
     Metric {
         name: "macro_overhead",
         threadkit: median(&mut ours),
@@ -282,7 +309,10 @@ fn macro_overhead(effort: Effort) -> Metric {
             spread(&mut ours),
             spread(&mut hand)
         ),
-        detail: format!("#[worker] + #[supervise] with a Vec of {n} workers"),
+        detail: format!(
+            "#[worker] + #[supervise] with a Vec of {n} workers; ratio = median of paired runs"
+        ),
+        paired_ratio: Some(paired),
     }
 }
 
@@ -367,6 +397,7 @@ fn failure_notice(effort: Effort) -> (Metric, f64) {
                 polled.len(),
                 p50_polled / p50_ours
             ),
+            paired_ratio: None,
         },
         p50_ours,
     )
@@ -507,6 +538,7 @@ fn fail_fast_teardown(effort: Effort) -> Metric {
             percentile(&mut joined, 0.99),
             percentile(&mut floor_joined, 0.99),
         ),
+        paired_ratio: None,
     }
 }
 
@@ -591,62 +623,34 @@ fn idle_cpu(effort: Effort) -> Option<Metric> {
             "100 idle daemon workers, owner asleep, {:.1} s window",
             window.as_secs_f64()
         ),
+        paired_ratio: None,
     })
 }
 
 // ---------------------------------------------------------------------------
 // 6. scaling
 
-fn small_stack_group(workers: usize) -> f64 {
-    let started = Instant::now();
-    let supervisor = Supervisor::new();
-    let handles: Vec<_> = (0..workers)
-        .map(|i| supervisor.spawn(Worker::new(format!("w{i}"), |_ctx| ()).stack_size(64 * 1024)))
-        .collect();
-    let report = supervisor.wait();
-    for handle in handles {
-        let _ = handle.join();
-    }
-    assert_eq!(report.records().len(), workers);
-    micros(started.elapsed()) / workers as f64
-}
-
-fn small_stack_std(workers: usize) -> f64 {
-    let started = Instant::now();
-    let handles: Vec<_> = (0..workers)
-        .map(|i| {
-            thread::Builder::new()
-                .name(format!("w{i}"))
-                .stack_size(64 * 1024)
-                .spawn(|| ())
-                .expect("spawn")
-        })
-        .collect();
-    for handle in handles {
-        handle.join().expect("join");
-    }
-    micros(started.elapsed()) / workers as f64
-}
+const SMALL_STACK: Option<usize> = Some(64 * 1024);
 
 fn scaling(effort: Effort) -> Metric {
     let [small, middle, large] = effort.scale;
     let mut per_worker = [Vec::new(), Vec::new(), Vec::new()];
     let mut std_small = Vec::new();
     let mut std_large = Vec::new();
-    small_stack_group(small);
+    supervised_spawn_join(small, SMALL_STACK);
     // Small groups are noisy, so they run as often as it takes to spend
     // about as long on them as on one large group.
     let rounds = effort.reps.div_ceil(3).max(1);
     for _ in 0..rounds {
         for (slot, n) in per_worker.iter_mut().zip(effort.scale) {
             for _ in 0..(large / n).clamp(1, 30) {
-                slot.push(small_stack_group(n));
+                slot.push(supervised_spawn_join(n, SMALL_STACK));
             }
         }
         for _ in 0..(large / small).clamp(1, 30) {
-            std_small.push(small_stack_std(small));
+            std_small.push(std_spawn_join(small, SMALL_STACK));
         }
-        std_large.push(small_stack_std(large));
+        std_large.push(std_spawn_join(large, SMALL_STACK));
     }
     let [mut at_small, mut at_middle, mut at_large] = per_worker;
     let std_growth = median(&mut std_large) / median(&mut std_small);
@@ -664,6 +668,7 @@ fn scaling(effort: Effort) -> Metric {
             median(&mut std_small),
             median(&mut std_large),
         ),
+        paired_ratio: None,
     }
 }
 
@@ -679,13 +684,13 @@ fn bytes_per_worker(workers: usize, run: impl FnOnce(usize)) -> f64 {
 fn memory(effort: Effort) -> Metric {
     let n = effort.workers;
     // Warm up lazily initialised state (thread-locals, the panic hook).
-    supervised_spawn_join(8);
-    std_spawn_join(8);
+    supervised_spawn_join(8, None);
+    std_spawn_join(8, None);
     let ours = bytes_per_worker(n, |n| {
-        supervised_spawn_join(n);
+        supervised_spawn_join(n, None);
     });
     let std = bytes_per_worker(n, |n| {
-        std_spawn_join(n);
+        std_spawn_join(n, None);
     });
     Metric {
         name: "memory",
@@ -696,6 +701,7 @@ fn memory(effort: Effort) -> Metric {
         unit: "extra heap bytes/worker",
         spread: "exact count".to_owned(),
         detail: format!("{ours:.0} bytes/worker in total over {n} workers"),
+        paired_ratio: None,
     }
 }
 
@@ -732,6 +738,7 @@ fn python_seed(effort: Effort, threadkit_notice_us: f64) -> Option<Metric> {
             "python teardown of 8 siblings: p50 {:.1} ms (they poll a stop flag every 0.1 s)",
             median(&mut teardown)
         ),
+        paired_ratio: None,
     })
 }
 
