@@ -176,7 +176,7 @@ fn spread(values: &mut [f64]) -> String {
     )
 }
 
-/// Runs `a` and `b` alternately `reps` times; returns their measurements.
+/// Runs `a` and `b` as `reps` pairs; returns their measurements, pair by pair.
 fn interleaved(
     reps: usize,
     mut a: impl FnMut() -> f64,
@@ -187,9 +187,16 @@ fn interleaved(
     b();
     let mut first = Vec::with_capacity(reps);
     let mut second = Vec::with_capacity(reps);
-    for _ in 0..reps {
-        first.push(a());
-        second.push(b());
+    // Alternating which side goes first cancels any advantage of position
+    // (the second run of a pair inherits the first one's freed stacks).
+    for rep in 0..reps {
+        if rep % 2 == 0 {
+            first.push(a());
+            second.push(b());
+        } else {
+            second.push(b());
+            first.push(a());
+        }
     }
     (first, second)
 }
