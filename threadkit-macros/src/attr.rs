@@ -52,9 +52,6 @@ pub struct SuperviseAttr {
     pub krate: Option<Path>,
 }
 
-const WORKER_OPTIONS: &str = "`name`, `daemon`, `stack_size` or `crate`";
-const SUPERVISE_OPTIONS: &str = "`shutdown_timeout` or `crate`";
-
 fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
     match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas.into_iter().collect(),
@@ -128,34 +125,57 @@ fn crate_path(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<
     }
 }
 
-fn check_duplicate(seen: &mut Vec<String>, key: &str, path: &Path, errors: &mut Errors) -> bool {
-    if seen.iter().any(|earlier| earlier == key) {
-        errors.at(path, format_args!("duplicate `{key}` option"));
-        return false;
-    }
-    seen.push(key.to_owned());
-    true
-}
-
-pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
-    let mut attr = WorkerAttr::default();
-    let mut seen = Vec::new();
+/// Calls `apply` for each well-formed option whose name is in `known`, once
+/// per name; unknown and duplicate options are errors. `hint` may add to the
+/// message about an unknown option.
+fn for_each_option(
+    args: TokenStream,
+    known: &[&str],
+    hint: fn(&str) -> &'static str,
+    errors: &mut Errors,
+    mut apply: impl FnMut(&str, &Path, Option<&Expr>, &mut Errors),
+) {
+    let mut seen: Vec<String> = Vec::new();
     for meta in parse_metas(args, errors) {
         let Some((key, path, value)) = key_and_value(&meta, errors) else {
             continue;
         };
-        let known = matches!(key.as_str(), "name" | "daemon" | "stack_size" | "crate");
-        if !known {
+        if !known.contains(&key.as_str()) {
             errors.at(
                 path,
-                format_args!("unknown option `{key}`; expected {WORKER_OPTIONS}"),
+                format_args!(
+                    "unknown option `{key}`; expected {}{}",
+                    one_of(known),
+                    hint(&key)
+                ),
             );
-            continue;
+        } else if seen.contains(&key) {
+            errors.at(path, format_args!("duplicate `{key}` option"));
+        } else {
+            seen.push(key.clone());
+            apply(&key, path, value, errors);
         }
-        if !check_duplicate(&mut seen, &key, path, errors) {
-            continue;
-        }
-        match key.as_str() {
+    }
+}
+
+/// "`a`, `b` or `c`"
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
+pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
+    let mut attr = WorkerAttr::default();
+    let known = ["name", "daemon", "stack_size", "crate"];
+    for_each_option(
+        args,
+        &known,
+        |_| "",
+        errors,
+        |key, path, value, errors| match key {
             "name" => attr.name = string_value("name", value, path, "\"fetch_{n}\"", errors),
             "daemon" => match value {
                 None => attr.daemon = true,
@@ -177,44 +197,31 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
                 None => errors.at(path, "expected a size in bytes: `stack_size = 256 * 1024`"),
             },
             _ => attr.krate = crate_path(value, path, errors),
-        }
-    }
+        },
+    );
     attr
 }
 
 pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr {
     let mut attr = SuperviseAttr::default();
-    let mut seen = Vec::new();
-    for meta in parse_metas(args, errors) {
-        let Some((key, path, value)) = key_and_value(&meta, errors) else {
-            continue;
-        };
-        if !matches!(key.as_str(), "shutdown_timeout" | "crate") {
-            let hint = if key == "skip" {
-                "; `skip` belongs on a field: `#[supervise(skip)]`"
-            } else {
-                ""
-            };
-            errors.at(
-                path,
-                format_args!("unknown option `{key}`; expected {SUPERVISE_OPTIONS}{hint}"),
-            );
-            continue;
+    let hint = |key: &str| {
+        if key == "skip" {
+            "; `skip` belongs on a field: `#[supervise(skip)]`"
+        } else {
+            ""
         }
-        if !check_duplicate(&mut seen, &key, path, errors) {
-            continue;
-        }
+    };
+    let known = ["shutdown_timeout", "crate"];
+    for_each_option(args, &known, hint, errors, |key, path, value, errors| {
         if key == "crate" {
             attr.krate = crate_path(value, path, errors);
-            continue;
-        }
-        if let Some(lit) = string_value("shutdown_timeout", value, path, "\"5s\"", errors) {
+        } else if let Some(lit) = string_value(key, value, path, "\"5s\"", errors) {
             match parse_duration(&lit.value()) {
                 Ok(millis) => attr.shutdown_timeout = Some((millis, lit)),
                 Err(why) => errors.at(&lit, why),
             }
         }
-    }
+    });
     attr
 }
 

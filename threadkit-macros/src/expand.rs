@@ -13,24 +13,14 @@ use crate::{fallback, valid};
 pub fn worker(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let attr = attr::parse_worker(args, &mut errors);
-    let item = match syn::parse2::<Item>(input.clone()) {
-        Ok(Item::Fn(item)) => item,
-        Ok(other) => {
-            errors.at(
-                fallback::item_keyword(&other),
-                format_args!(
-                    "`#[worker]` goes on a free function, not on {}",
-                    fallback::item_kind(&other)
-                ),
-            );
-            return fallback::item(input, errors);
-        }
-        Err(error) => {
-            // Not an item (an expression, say): re-emitting it beside the
-            // error could change how the surrounding code parses.
-            errors.at_span(error.span(), "`#[worker]` goes on a free function");
-            return fallback::item(TokenStream::new(), errors);
-        }
+    let accept = |item| match item {
+        Item::Fn(function) => Some(function),
+        _ => None,
+    };
+    let goes_on = "`#[worker]` goes on a free function";
+    let (item, mut errors) = match fallback::expect_item(&input, goes_on, accept, errors) {
+        Ok(accepted) => accepted,
+        Err(tokens) => return tokens,
     };
     let function = WorkerFn::new(item);
     let mut shape = Errors::default();

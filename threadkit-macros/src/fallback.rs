@@ -64,8 +64,36 @@ pub fn worker_stand_in(
     }
 }
 
+/// Parses the annotated item and returns it when `accept` takes it; else
+/// the tokens to emit: an error naming what the attribute `goes_on` (beside
+/// the item, or alone when the input is not an item at all, since
+/// re-emitting an expression could change how the code around it parses).
+pub fn expect_item<T>(
+    input: &TokenStream,
+    goes_on: &str,
+    accept: impl FnOnce(Item) -> Option<T>,
+    mut errors: Errors,
+) -> Result<(T, Errors), TokenStream> {
+    match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => {
+            let (keyword, kind) = (item_keyword(&item), item_kind(&item));
+            match accept(item) {
+                Some(accepted) => Ok((accepted, errors)),
+                None => {
+                    errors.at(keyword, format_args!("{goes_on}, not on {kind}"));
+                    Err(self::item(input.clone(), errors))
+                }
+            }
+        }
+        Err(error) => {
+            errors.at_span(error.span(), goes_on);
+            Err(self::item(TokenStream::new(), errors))
+        }
+    }
+}
+
 /// The token to point at when an item is the wrong kind.
-pub fn item_keyword(item: &Item) -> TokenStream {
+fn item_keyword(item: &Item) -> TokenStream {
     match item {
         Item::Struct(item) => item.struct_token.to_token_stream(),
         Item::Enum(item) => item.enum_token.to_token_stream(),
@@ -81,7 +109,7 @@ pub fn item_keyword(item: &Item) -> TokenStream {
     }
 }
 
-pub fn item_kind(item: &Item) -> &'static str {
+fn item_kind(item: &Item) -> &'static str {
     match item {
         Item::Struct(_) => "a struct",
         Item::Enum(_) => "an enum",

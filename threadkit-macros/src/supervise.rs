@@ -19,25 +19,14 @@ use crate::fallback;
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let attr = attr::parse_supervise(args, &mut errors);
-    let item = match syn::parse2::<Item>(input.clone()) {
-        Ok(Item::Struct(item)) => item,
-        Ok(other) => {
-            errors.at(
-                fallback::item_keyword(&other),
-                format_args!(
-                    "`#[supervise]` goes on a struct with named fields, not on {}",
-                    fallback::item_kind(&other)
-                ),
-            );
-            return fallback::item(input, errors);
-        }
-        Err(error) => {
-            errors.at_span(
-                error.span(),
-                "`#[supervise]` goes on a struct with named fields",
-            );
-            return fallback::item(TokenStream::new(), errors);
-        }
+    let accept = |item| match item {
+        Item::Struct(item) => Some(item),
+        _ => None,
+    };
+    let goes_on = "`#[supervise]` goes on a struct with named fields";
+    let (item, mut errors) = match fallback::expect_item(&input, goes_on, accept, errors) {
+        Ok(accepted) => accepted,
+        Err(tokens) => return tokens,
     };
     let mut shape = Errors::default();
     crate::valid::supervise_struct(&item, &mut shape);
@@ -72,26 +61,14 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
     let (workers, data): (Vec<&SupervisedField>, Vec<&SupervisedField>) =
         group.fields.iter().partition(|field| !field.skip);
 
-    let report_fields = group.fields.iter().map(|field| {
-        let SupervisedField { ident, vis, ty, skip } = field;
-        if *skip {
-            let doc = doc(format!("`{ident}`, passed through untouched."));
-            quote!(#doc #vis #ident: #ty,)
-        } else {
-            let doc = doc(format!("How the workers of `{ident}` ended."));
-            quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::Exits,)
-        }
-    });
-    let running_fields = group.fields.iter().map(|field| {
-        let SupervisedField { ident, vis, ty, skip } = field;
-        if *skip {
-            let doc = doc(format!("`{ident}`, passed through untouched."));
-            quote!(#doc #vis #ident: #ty,)
-        } else {
-            let doc = doc(format!("The running workers of `{ident}`."));
-            quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::Running,)
-        }
-    });
+    let report_fields = group
+        .fields
+        .iter()
+        .map(|field| generated_field(field, krate, "Exits", "How the workers of `{}` ended."));
+    let running_fields = group
+        .fields
+        .iter()
+        .map(|field| generated_field(field, krate, "Running", "The running workers of `{}`."));
     // The first error for a wrong field type names the field.
     let field_checks = workers.iter().map(|field| {
         let SupervisedField { ident, ty, .. } = field;
@@ -271,6 +248,29 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             }
         }
     }
+}
+
+/// A field of the generated report or running struct: the supervised
+/// field's `Supervised::<assoc>` type, or a skipped field as it is.
+fn generated_field(
+    field: &SupervisedField,
+    krate: &TokenStream,
+    assoc: &str,
+    doc_template: &str,
+) -> TokenStream {
+    let SupervisedField {
+        ident,
+        vis,
+        ty,
+        skip,
+    } = field;
+    if *skip {
+        let doc = doc(format!("`{ident}`, passed through untouched."));
+        return quote!(#doc #vis #ident: #ty,);
+    }
+    let doc = doc(doc_template.replace("{}", &ident.to_string()));
+    let assoc = format_ident!("{}", assoc, span = ty.span());
+    quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::#assoc,)
 }
 
 fn doc(text: String) -> TokenStream {
