@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Item, LitStr, Path};
 
-use crate::ast::{Output, WorkerFn};
+use crate::ast::{Output, Param, WorkerFn};
 use crate::attr::{self, Errors, WorkerAttr};
 use crate::{fallback, valid};
 
@@ -56,6 +56,18 @@ pub fn crate_path(krate: Option<&Path>) -> TokenStream {
         Some(path) => quote!(#path),
         None => quote!(::threadkit),
     }
+}
+
+/// The constructor's parameters: every one but `&Context`, under the names
+/// the constructor uses for them.
+pub fn constructor_params(params: &[Param]) -> impl Iterator<Item = TokenStream> + '_ {
+    params
+        .iter()
+        .filter(|param| !param.is_context)
+        .map(|param| {
+            let (name, ty) = (&param.ident, &param.ty);
+            quote!(#name: #ty)
+        })
 }
 
 /// The type the constructor's `Worker<T>` carries.
@@ -125,13 +137,7 @@ fn constructor(
     } else {
         quote!(_)
     };
-    let ctor_params = params
-        .iter()
-        .filter(|param| !param.is_context)
-        .map(|param| {
-            let (name, ty) = (&param.ident, &param.ty);
-            quote!(#name: #ty)
-        });
+    let ctor_params = constructor_params(params);
     let call_args = params.iter().map(|param| {
         if param.is_context {
             quote!(#context)

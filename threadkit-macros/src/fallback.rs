@@ -5,11 +5,11 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::{FnArg, Item};
+use syn::Item;
 
 use crate::ast::WorkerFn;
 use crate::attr::Errors;
-use crate::expand::output_type;
+use crate::expand::{constructor_params, output_type};
 
 pub fn item(input: TokenStream, errors: Errors) -> TokenStream {
     let errors = errors.finish().err().map(|error| error.to_compile_error());
@@ -35,19 +35,7 @@ pub fn worker_stand_in(
     let ident = &sig.ident;
     let generics = &sig.generics;
     let where_clause = &generics.where_clause;
-    let inputs = sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(typed) => Some(typed),
-            FnArg::Receiver(_) => None,
-        })
-        .zip(params)
-        .filter(|(_, param)| !param.is_context)
-        .map(|(typed, param)| {
-            let (name, ty) = (&param.ident, &typed.ty);
-            quote!(#name: #ty)
-        });
+    let inputs = constructor_params(params);
     // A result type that is itself the mistake is replaced by `()`.
     let worker_output = if output_usable {
         output_type(output, krate)

@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, GenericParam, Generics, LitStr, ReturnType, Type};
 
-use crate::ast::{context_path, Output, WorkerFn};
+use crate::ast::{context_path, Output, Param, WorkerFn};
 use crate::attr::Errors;
 
 /// Returns whether the result type is usable (for the fallback's stand-in).
@@ -42,7 +42,7 @@ pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {
     }
     generics(&sig.generics, errors);
     let mut context_seen = false;
-    for (input, param) in sig.inputs.iter().zip_receiver(&function.params) {
+    for (input, param) in inputs_with_params(sig.inputs.iter(), &function.params) {
         let ty = match input {
             FnArg::Receiver(receiver) => {
                 errors.at(
@@ -70,25 +70,15 @@ pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {
 }
 
 /// Pairs each input with its parsed parameter (receivers have none).
-trait ZipReceiver<'a> {
-    fn zip_receiver(
-        self,
-        params: &'a [crate::ast::Param],
-    ) -> Vec<(&'a FnArg, Option<&'a crate::ast::Param>)>;
-}
-
-impl<'a, I: Iterator<Item = &'a FnArg>> ZipReceiver<'a> for I {
-    fn zip_receiver(
-        self,
-        params: &'a [crate::ast::Param],
-    ) -> Vec<(&'a FnArg, Option<&'a crate::ast::Param>)> {
-        let mut params = params.iter();
-        self.map(|input| match input {
-            FnArg::Receiver(_) => (input, None),
-            FnArg::Typed(_) => (input, params.next()),
-        })
-        .collect()
-    }
+fn inputs_with_params<'a>(
+    inputs: impl Iterator<Item = &'a FnArg>,
+    params: &'a [Param],
+) -> impl Iterator<Item = (&'a FnArg, Option<&'a Param>)> {
+    let mut params = params.iter();
+    inputs.map(move |input| match input {
+        FnArg::Receiver(_) => (input, None),
+        FnArg::Typed(_) => (input, params.next()),
+    })
 }
 
 fn generics(generics: &Generics, errors: &mut Errors) {

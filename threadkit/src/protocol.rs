@@ -515,9 +515,7 @@ impl Group {
     /// cancel, then wakes the owner if anything it waits for changed.
     fn after_transition(&self, last_exit: bool, to_cancel: Option<Released>) {
         let shutdown_began = to_cancel.is_some();
-        for member in to_cancel.into_iter().flatten() {
-            member.cancel();
-        }
+        cancel_all(to_cancel);
         if last_exit || shutdown_began {
             self.changed.notify_all();
         }
@@ -549,9 +547,7 @@ impl Group {
         state.sealed = true;
         if let Some(to_cancel) = state.check_complete() {
             drop(state);
-            for member in to_cancel {
-                member.cancel();
-            }
+            cancel_all(Some(to_cancel));
             state = lock(&self.state);
         }
         loop {
@@ -596,9 +592,14 @@ impl Group {
         state.finished = true;
         state.listeners.clear();
         drop(state);
-        for member in to_cancel.into_iter().flatten() {
-            member.cancel();
-        }
+        cancel_all(to_cancel);
+    }
+}
+
+/// Cancels the members a shutdown released; called without the group lock.
+fn cancel_all(to_cancel: Option<Released>) {
+    for member in to_cancel.into_iter().flatten() {
+        member.cancel();
     }
 }
 

@@ -140,7 +140,7 @@ impl Supervisor {
         let index = self
             .group
             .register(worker.shared_name(), worker.is_daemon(), shared.clone());
-        worker.start_shared(shared, Some((self.group.clone(), index)))
+        worker.start(shared, Some((self.group.clone(), index)))
     }
 
     /// Starts the shutdown now: every worker is cancelled and gets the

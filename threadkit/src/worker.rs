@@ -214,7 +214,7 @@ impl<T: Send + 'static> Worker<T> {
     /// assert_eq!(handle.join().ok().flatten().as_deref(), Some("namer"));
     /// ```
     pub fn spawn(self) -> Handle<T> {
-        self.start(None)
+        self.start(Arc::new(Shared::new()), None)
     }
 
     /// Runs the worker to completion on the calling thread (Python's
@@ -236,13 +236,9 @@ impl<T: Send + 'static> Worker<T> {
         self.name.clone()
     }
 
-    /// Starts the worker, reporting its exit to `group` as member `index`.
-    pub(crate) fn start(self, group: Option<(Arc<Group>, usize)>) -> Handle<T> {
-        let shared = Arc::new(Shared::new());
-        self.start_shared(shared, group)
-    }
-
-    pub(crate) fn start_shared(
+    /// Starts the worker on `shared`, reporting its exit to `group` as
+    /// member `index` when it belongs to one.
+    pub(crate) fn start(
         self,
         shared: Arc<Shared<T>>,
         group: Option<(Arc<Group>, usize)>,
