@@ -165,7 +165,7 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             }
 
             /// A channel of the group's events from now on.
-            #vis fn events(&self) -> #krate::__private::Receiver<#krate::__private::Event> {
+            #vis fn events(&self) -> #krate::__private::Events {
                 self.#supervisor.events()
             }
 

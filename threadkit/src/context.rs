@@ -195,26 +195,42 @@ thread_local! {
 /// ```
 pub fn current() -> Option<Context> {
     CURRENT
-        .try_with(|current| current.borrow().clone())
+        .try_with(|current| current.try_borrow().ok().and_then(|slot| slot.clone()))
         .ok()
         .flatten()
 }
 
 /// Makes `context` this thread's current one until the guard drops, which
 /// restores the previous one (inline `run` of a worker inside a worker).
+/// Inside a thread-local destructor, where the slot may be gone, nothing is
+/// entered and `current()` stays `None`: the worker still runs.
 pub(crate) fn enter(context: Context) -> Entered {
-    let previous = CURRENT.with(|current| current.replace(Some(context)));
+    let previous = CURRENT
+        .try_with(|current| {
+            current
+                .try_borrow_mut()
+                .map(|mut slot| slot.replace(context))
+        })
+        .ok()
+        .and_then(Result::ok);
     Entered { previous }
 }
 
+/// `previous`: `None` when nothing was entered; `Some(previous context)`
+/// otherwise.
 pub(crate) struct Entered {
-    previous: Option<Context>,
+    previous: Option<Option<Context>>,
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        let _ = CURRENT.try_with(|current| current.replace(previous));
+        if let Some(previous) = self.previous.take() {
+            let _ = CURRENT.try_with(|current| {
+                if let Ok(mut slot) = current.try_borrow_mut() {
+                    *slot = previous;
+                }
+            });
+        }
     }
 }
 
@@ -272,7 +288,7 @@ impl fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

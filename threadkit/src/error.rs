@@ -203,7 +203,7 @@ impl StdError for SpawnError {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

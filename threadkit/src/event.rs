@@ -1,9 +1,16 @@
-//! What a supervisor tells its listeners: [`Event`] and [`ShutdownCause`].
+//! What a supervisor tells its listeners: [`Events`], [`Event`] and
+//! [`ShutdownCause`].
 
+use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crossbeam_channel::{IntoIter, Iter, Receiver};
+
+use crate::protocol::Group;
 use crate::report::Record;
+use crate::sync::Arc as SyncArc;
 
 /// Something that happened in a supervised group, in the order it happened.
 /// Receive them from [`Supervisor::events`](crate::Supervisor::events) to
@@ -78,4 +85,135 @@ pub enum ShutdownCause {
     /// The owner asked for it ([`Supervisor::cancel`](crate::Supervisor::cancel)
     /// or a [`Canceller`](crate::Canceller)), or dropped the supervisor.
     Cancelled,
+}
+
+/// A subscription to a group's [`Event`]s, from
+/// [`Supervisor::events`](crate::Supervisor::events): a
+/// [`Receiver<Event>`](crate::channel::Receiver) (it derefs to one, so
+/// `recv`, `try_recv`, `recv_timeout`, `iter`, `try_iter` and `select!`
+/// work as on any receiver) that also ends the subscription when dropped.
+///
+/// The channel is unbounded and disconnects after
+/// [`Event::Finished`]. Dropping the `Events` unsubscribes at once: a
+/// reader that comes and goes costs the group nothing, even if no event is
+/// ever sent. A receiver cloned out of it stops receiving then too.
+///
+/// ```
+/// use threadkit::channel::select;
+/// use threadkit::{Event, Supervisor, Worker};
+///
+/// let supervisor = Supervisor::new();
+/// let events = supervisor.events();
+/// supervisor.spawn(Worker::new("job", |_ctx| ()));
+/// let _ = supervisor.wait();
+/// select! {
+///     recv(events.receiver()) -> event => assert!(matches!(event, Ok(Event::Started { .. }))),
+/// }
+/// let rest: Vec<Event> = events.into_iter().collect();
+/// assert!(matches!(rest.last(), Some(Event::Finished { exit_code: 0 })));
+/// ```
+pub struct Events {
+    // Declared first, so it is dropped before the subscription ends: the
+    // events still buffered are dropped on the reader's thread.
+    receiver: Receiver<Event>,
+    subscription: Subscription,
+}
+
+struct Subscription {
+    group: SyncArc<Group>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.group.unsubscribe(self.id);
+    }
+}
+
+impl Events {
+    pub(crate) fn subscribe(group: SyncArc<Group>) -> Self {
+        let (id, receiver) = group.subscribe();
+        Events {
+            receiver,
+            subscription: Subscription { group, id },
+        }
+    }
+
+    /// The receiver, for `select!` and for APIs that take a `&Receiver`.
+    ///
+    /// ```
+    /// use threadkit::Supervisor;
+    /// let supervisor = Supervisor::new();
+    /// let events = supervisor.events();
+    /// assert!(events.receiver().is_empty());
+    /// # drop(supervisor);
+    /// ```
+    pub fn receiver(&self) -> &Receiver<Event> {
+        &self.receiver
+    }
+}
+
+impl Deref for Events {
+    type Target = Receiver<Event>;
+    fn deref(&self) -> &Receiver<Event> {
+        &self.receiver
+    }
+}
+
+/// Every event until the group finishes, then the iteration ends.
+impl IntoIterator for Events {
+    type Item = Event;
+    type IntoIter = EventsIntoIter;
+    fn into_iter(self) -> EventsIntoIter {
+        EventsIntoIter {
+            events: self.receiver.clone().into_iter(),
+            _subscription: self,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = Event;
+    type IntoIter = Iter<'a, Event>;
+    fn into_iter(self) -> Iter<'a, Event> {
+        self.receiver.iter()
+    }
+}
+
+/// The iterator of an owned [`Events`]: blocks for each event, ends when
+/// the group finished.
+///
+/// ```
+/// use threadkit::{Supervisor, Worker};
+/// let supervisor = Supervisor::new();
+/// let events = supervisor.events();
+/// supervisor.spawn(Worker::new("job", |_ctx| ()));
+/// let _ = supervisor.wait();
+/// assert_eq!(events.into_iter().count(), 4); // started, exited, shutdown, finished
+/// ```
+pub struct EventsIntoIter {
+    events: IntoIter<Event>,
+    _subscription: Events,
+}
+
+impl Iterator for EventsIntoIter {
+    type Item = Event;
+    fn next(&mut self) -> Option<Event> {
+        self.events.next()
+    }
+}
+
+impl fmt::Debug for Events {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events")
+            .field("pending", &self.receiver.len())
+            .field("subscription", &self.subscription.id)
+            .finish()
+    }
+}
+
+impl fmt::Debug for EventsIntoIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventsIntoIter").finish_non_exhaustive()
+    }
 }

@@ -250,7 +250,7 @@ impl<T> fmt::Display for Exit<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

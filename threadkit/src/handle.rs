@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::thread::{JoinHandle, ThreadId};
+use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
-use crate::protocol::deadline_after;
-use crate::worker::Shared;
+use crate::protocol::Shared;
+use crate::sync::{deadline_after, Arc as SyncArc};
 use crate::Exit;
 
 /// A started worker: ask about it, cancel it, join it.
@@ -34,7 +34,7 @@ pub struct Handle<T> {
     name: Arc<str>,
     daemon: bool,
     thread: Option<JoinHandle<()>>,
-    shared: Arc<Shared<T>>,
+    shared: SyncArc<Shared<T>>,
 }
 
 impl<T> Handle<T> {
@@ -42,7 +42,7 @@ impl<T> Handle<T> {
         name: Arc<str>,
         daemon: bool,
         thread: Option<JoinHandle<()>>,
-        shared: Arc<Shared<T>>,
+        shared: SyncArc<Shared<T>>,
     ) -> Self {
         Handle {
             name,
@@ -95,8 +95,13 @@ impl<T> Handle<T> {
     /// let exit = handle.join();
     /// assert!(exit.is_cancelled());
     /// ```
+    ///
+    /// As with [`JoinHandle::is_finished`](std::thread::JoinHandle::is_finished),
+    /// `true` means the worker's *exit is recorded*: its body has returned
+    /// (or panicked, or it was reported hung), but its OS thread may still be
+    /// running thread-local destructors for a moment.
     pub fn is_finished(&self) -> bool {
-        self.shared.cell.is_ready()
+        self.shared.member.cell.outcome().is_some()
     }
 
     /// Requests cancellation of this worker only. Idempotent; a no-op once
@@ -115,11 +120,21 @@ impl<T> Handle<T> {
     /// assert_eq!(exit.ok(), Some(7));
     /// ```
     pub fn cancel(&self) {
-        self.shared.token.cancel();
+        self.shared.member.token.cancel();
     }
 
     /// Waits for the worker to exit and returns how it ended. When a
     /// supervisor reported the worker [`Exit::Hung`], returns that at once.
+    ///
+    /// Everything the worker did happens-before `join` returns (as with
+    /// [`std::thread::JoinHandle::join`]): its writes are visible to the
+    /// caller. Unless the worker is `Hung`, its OS thread has ended too.
+    ///
+    /// # Panics
+    ///
+    /// When called on the worker's own thread (a worker that was handed its
+    /// own handle), since it would wait for itself forever. std's `join`
+    /// reports the same mistake (`EDEADLK`), CPython raises `RuntimeError`.
     ///
     /// ```
     /// use threadkit::Worker;
@@ -127,18 +142,30 @@ impl<T> Handle<T> {
     /// assert_eq!(exit.ok(), Some(42));
     /// ```
     pub fn join(mut self) -> Exit<T> {
-        // Without a deadline `take` only comes back empty for an exit taken
-        // before, and taking consumes the handle, so that cannot happen.
-        let exit = self.shared.cell.take(None).unwrap_or(Exit::Hung);
-        if !exit.is_hung() {
+        self.refuse_self_join();
+        // Without a deadline, `wait` returns only once an outcome is recorded.
+        let outcome = self.shared.member.cell.wait(None).unwrap_or(Exit::Hung);
+        let hung = outcome.is_hung();
+        let exit = self.shared.exit(outcome);
+        if !hung {
             if let Some(thread) = self.thread.take() {
                 // The exit is recorded, so the thread is past the worker
-                // body. Its closure never unwinds (the exit guard catches
-                // everything), so the result carries nothing.
+                // body. Its closure contains every panic, so the result
+                // carries nothing.
                 let _ = thread.join();
             }
         }
         exit
+    }
+
+    fn refuse_self_join(&self) {
+        let pending = self.shared.member.cell.outcome().is_none();
+        if pending && self.shared.member.cell.thread() == Some(thread::current().id()) {
+            panic!(
+                "worker `{}` joined its own handle, which would wait for itself forever",
+                self.name
+            );
+        }
     }
 
     /// Waits at most `timeout` for the worker to exit. On time-out the
@@ -163,8 +190,8 @@ impl<T> Handle<T> {
     /// assert!(exit.is_cancelled());
     /// ```
     pub fn join_timeout(self, timeout: Duration) -> Result<Exit<T>, Handle<T>> {
-        match self.shared.cell.take(deadline_after(timeout)) {
-            Some(exit) => Ok(exit),
+        match self.shared.member.cell.wait(deadline_after(timeout)) {
+            Some(outcome) => Ok(self.shared.exit(outcome)),
             None => Err(self),
         }
     }
@@ -181,46 +208,80 @@ impl<T> fmt::Debug for Handle<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::protocol::CancelToken;
+    use crate::protocol::{record, CancelToken};
     use crate::Worker;
 
-    fn parked(shared: Arc<Shared<u8>>) -> Handle<u8> {
+    fn parked(shared: SyncArc<Shared<u8>>) -> Handle<u8> {
         Handle::new("parked".into(), false, None, shared)
     }
 
     #[test]
     fn a_timed_out_join_returns_the_same_handle() {
-        let shared = Arc::new(Shared::new());
+        let shared = SyncArc::new(Shared::new());
         let handle = parked(shared.clone());
         let handle = handle.join_timeout(Duration::ZERO).unwrap_err();
         assert_eq!(handle.name(), "parked");
-        assert!(shared.cell.fill(Exit::Returned(5)).is_ok());
+        record(&shared, None, Exit::Returned(5));
         assert!(handle.is_finished());
         assert_eq!(handle.join_timeout(Duration::ZERO).unwrap().ok(), Some(5));
     }
 
     #[test]
     fn cancel_reaches_the_workers_token() {
-        let shared: Arc<Shared<u8>> = Arc::new(Shared::new());
-        let token: CancelToken = shared.token.clone();
+        let shared: SyncArc<Shared<u8>> = SyncArc::new(Shared::new());
+        let token: CancelToken = shared.member.token.clone();
         parked(shared).cancel();
         assert!(token.is_cancelled());
     }
 
     #[test]
     fn join_of_a_hung_worker_does_not_wait_for_its_thread() {
-        let shared: Arc<Shared<()>> = Arc::new(Shared::new());
+        let shared: SyncArc<Shared<()>> = SyncArc::new(Shared::new());
         let (release, gate) = crossbeam_channel::bounded::<()>(0);
         let thread = std::thread::spawn(move || {
             let _ = gate.recv();
         });
         let handle = Handle::new("stuck".into(), false, Some(thread), shared.clone());
-        assert!(shared.cell.settle().is_hung());
+        assert!(shared.member.cell.settle().is_hung());
         assert!(handle.join().is_hung());
         drop(release);
+    }
+
+    #[test]
+    fn a_late_value_after_hung_is_dropped_not_delivered() {
+        let shared: SyncArc<Shared<Arc<()>>> = SyncArc::new(Shared::new());
+        let value = Arc::new(());
+        assert!(shared.member.cell.settle().is_hung());
+        record(&shared, None, Exit::Returned(value.clone()));
+        assert_eq!(Arc::strong_count(&value), 1, "the late value was dropped");
+        assert!(parked_any(shared).join().is_hung());
+    }
+
+    fn parked_any<T>(shared: SyncArc<Shared<T>>) -> Handle<T> {
+        Handle::new("parked".into(), false, None, shared)
+    }
+
+    #[test]
+    fn a_worker_joining_its_own_handle_panics_instead_of_deadlocking() {
+        let (give, take) = crossbeam_channel::bounded::<Handle<()>>(1);
+        let handle = Worker::infallible("narcissus", move |_ctx| {
+            let own = take.recv().unwrap();
+            let _ = own.join();
+        })
+        .spawn();
+        let watcher = handle.shared.clone();
+        give.send(handle).unwrap();
+        let outcome = watcher.member.cell.wait(None).unwrap();
+        let panic = watcher.exit(outcome);
+        let message = panic
+            .panic()
+            .expect("the self-join panics")
+            .message()
+            .to_owned();
+        assert!(message.contains("joined its own handle"), "{message}");
     }
 
     #[test]

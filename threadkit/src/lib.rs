@@ -21,13 +21,13 @@ pub mod __private;
 
 pub use context::{current, Cancelled, Context};
 pub use error::{BoxError, Error};
-pub use event::{Event, ShutdownCause};
+pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
 pub use exit::Exit;
 pub use handle::Handle;
 pub use panic::{Location, Panic};
 pub use report::{Record, Report, ReportError};
 pub use supervised::Supervised;
-pub use supervisor::{Canceller, Supervisor, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use supervisor::{Canceller, Spawner, Supervisor, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use worker::{Worker, WorkerResult};
 
 /// The channels workers use, re-exported so that `select!` on a worker's

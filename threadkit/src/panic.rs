@@ -13,7 +13,9 @@ use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Once};
+
+use crate::sync::{lock, Mutex};
 use std::thread::{self, ThreadId};
 
 /// A worker panicked.
@@ -159,11 +161,7 @@ impl Panic {
     /// assert_eq!(payload.downcast_ref::<u8>(), Some(&7));
     /// ```
     pub fn take_payload(&self) -> Option<Box<dyn Any + Send>> {
-        self.inner
-            .payload
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        lock(&self.inner.payload).take()
     }
 
     /// Re-raises the panic on the calling thread, with the original payload
@@ -277,9 +275,16 @@ thread_local! {
     static LAST_SEEN: RefCell<Option<Seen>> = const { RefCell::new(None) };
 }
 
-/// Installs the chained hook once per process. Skipped on a panicking
-/// thread, where `std::panic::set_hook` itself would panic; a later call
-/// installs it.
+/// Installs the chained hook once per process. Called on the thread that
+/// starts a worker, never on a worker's own thread, so a worker started
+/// from inside a panic hook (which runs under std's hook lock) never waits
+/// for that lock. Skipped on a panicking thread, where `take_hook` itself
+/// would panic or deadlock; a later start installs it.
+///
+/// std offers no atomic "chain a hook": between `take_hook` and `set_hook`
+/// a hook that another thread sets at the same instant is replaced. Install
+/// your own hook before the first worker starts (or chain it, taking the
+/// current hook) and the race cannot arise.
 pub(crate) fn install_hook() {
     static INSTALL: Once = Once::new();
     if thread::panicking() {
@@ -326,7 +331,6 @@ fn payload_message(payload: &(dyn Any + Send)) -> &str {
 
 /// Runs `body`, turning a panic into a [`Panic`] record for `worker`.
 pub(crate) fn catch<R>(worker: &Arc<str>, body: impl FnOnce() -> R) -> Result<R, Panic> {
-    install_hook();
     let _armed = Armed::arm();
     // Whatever an earlier body on this thread left behind is not ours.
     let _ = LAST_SEEN.try_with(|slot| slot.try_borrow_mut().map(|mut slot| slot.take()));
@@ -351,8 +355,11 @@ pub(crate) fn catch<R>(worker: &Arc<str>, body: impl FnOnce() -> R) -> Result<R,
 struct Armed;
 
 impl Armed {
+    /// Inside a thread-local destructor the counter may be gone already;
+    /// the body then runs unarmed (its panic has no location) rather than
+    /// aborting the process.
     fn arm() -> Self {
-        ARMED.with(|armed| armed.set(armed.get() + 1));
+        let _ = ARMED.try_with(|armed| armed.set(armed.get() + 1));
         Armed
     }
 }
@@ -363,12 +370,13 @@ impl Drop for Armed {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     #[test]
     fn string_payloads_become_the_message() {
+        install_hook();
         let worker: Arc<str> = "w".into();
         let panic = catch(&worker, || panic!("formatted {}", 42)).unwrap_err();
         assert_eq!(panic.message(), "formatted 42");
@@ -409,6 +417,7 @@ mod tests {
 
     #[test]
     fn display_has_worker_location_and_message() {
+        install_hook();
         let worker: Arc<str> = "w".into();
         let panic = catch(&worker, || panic!("bad")).unwrap_err();
         let location = panic.location().unwrap().to_string();

@@ -4,10 +4,9 @@
 
 pub use crate::supervised::{join_nested, spawn_nested, NestedRunning};
 pub use crate::{
-    Canceller, Context, Event, Exit, Report, Supervised, Supervisor, Worker, WorkerResult,
+    Canceller, Context, Event, Events, Exit, Report, Supervised, Supervisor, Worker, WorkerResult,
     DEFAULT_SHUTDOWN_TIMEOUT,
 };
-pub use crossbeam_channel::Receiver;
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;
 pub use std::ops::Deref;

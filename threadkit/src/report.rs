@@ -164,6 +164,29 @@ pub struct Report {
     records: Vec<Record>,
     first_failure: Option<usize>,
     cause: Option<ShutdownCause>,
+    folded: Folded,
+}
+
+/// Records a group folded into counts (see
+/// [`Supervisor::retain_records`](crate::Supervisor::retain_records)), by
+/// outcome, in the order of [`Exit::kind`]'s words.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Folded {
+    counts: [usize; 5],
+}
+
+const KINDS: [&str; 5] = ["returned", "failed", "panicked", "cancelled", "hung"];
+
+impl Folded {
+    pub(crate) fn count(&mut self, exit: &Exit<()>) {
+        if let Some(index) = KINDS.iter().position(|kind| *kind == exit.kind()) {
+            self.counts[index] += 1;
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
 }
 
 impl Report {
@@ -179,7 +202,31 @@ impl Report {
             records,
             first_failure,
             cause,
+            folded: Folded::default(),
         }
+    }
+
+    pub(crate) fn with_folded(mut self, folded: Folded) -> Self {
+        self.folded = folded;
+        self
+    }
+
+    /// How many finished workers' records the group folded into counts to
+    /// stay in bounded memory (see
+    /// [`Supervisor::retain_records`](crate::Supervisor::retain_records)).
+    /// `records().len() + folded()` is the number of workers recorded.
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new().retain_records(1);
+    /// supervisor.spawn(Worker::new("a", |_ctx| ()));
+    /// supervisor.spawn(Worker::new("b", |_ctx| ()));
+    /// let report = supervisor.wait();
+    /// assert_eq!((report.records().len(), report.folded()), (1, 1));
+    /// assert!(report.to_string().contains("2 workers: 2 returned"));
+    /// ```
+    pub fn folded(&self) -> usize {
+        self.folded.total()
     }
 
     /// Every worker's record, in the order the workers were spawned.
@@ -310,18 +357,26 @@ impl Report {
 
     fn summary(&self) -> String {
         let mut counts: Vec<(&str, usize)> = Vec::new();
+        let mut add = |kind: &'static str, n: usize| match counts
+            .iter_mut()
+            .find(|(seen, _)| *seen == kind)
+        {
+            Some((_, count)) => *count += n,
+            None => counts.push((kind, n)),
+        };
         for record in &self.records {
-            let kind = record.exit.kind();
-            match counts.iter_mut().find(|(seen, _)| *seen == kind) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((kind, 1)),
+            add(record.exit.kind(), 1);
+        }
+        for (kind, n) in KINDS.iter().zip(self.folded.counts) {
+            if n > 0 {
+                add(kind, n);
             }
         }
         let counts: Vec<String> = counts
             .iter()
             .map(|(kind, count)| format!("{count} {kind}"))
             .collect();
-        let workers = match self.records.len() {
+        let workers = match self.records.len() + self.folded.total() {
             1 => "1 worker".to_owned(),
             n => format!("{n} workers"),
         };
@@ -330,6 +385,10 @@ impl Report {
             line = format!("{line}: {}", counts.join(", "));
         }
         line = format!("{line}; exit code {}", self.exit_code());
+        let folded = self.folded.total();
+        if folded > 0 {
+            line = format!("{line}; {folded} earlier records folded into these counts");
+        }
         if let Some(failure) = self.first_failure() {
             line = format!("{line} ({} {})", failure.name(), failure.exit.kind());
         }
@@ -504,7 +563,7 @@ impl StdError for ReportError {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::Error;

@@ -1,6 +1,6 @@
 //! What a `#[supervise]` struct's fields may be: [`Supervised`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::{lock, Arc, Mutex};
 
 use crate::{Cancelled, Context, Exit, Handle, Report, Supervisor, Worker};
 
@@ -117,7 +117,7 @@ pub fn spawn_nested<R: Send + 'static>(
             Ok(_) if ctx.is_cancelled() => Err(Box::new(Cancelled)),
             Ok(_) => Ok(()),
         };
-        *filled.lock().unwrap_or_else(PoisonError::into_inner) = Some(typed);
+        *lock(&filled) = Some(typed);
         outcome
     }));
     NestedRunning {
@@ -131,9 +131,6 @@ pub fn spawn_nested<R: Send + 'static>(
 #[doc(hidden)]
 pub fn join_nested<R>(running: NestedRunning<R>) -> Option<R> {
     let _ = running.handle.join();
-    let mut slot = running
-        .report
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    slot.take()
+    let report = lock(&running.report).take();
+    report
 }

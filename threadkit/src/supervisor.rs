@@ -1,14 +1,15 @@
-//! Running workers as a group: [`Supervisor`] and [`Canceller`].
+//! Running workers as a group: [`Supervisor`], [`Canceller`] and
+//! [`Spawner`].
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::Receiver;
-
-use crate::protocol::{deadline_after, Group};
-use crate::worker::Shared;
-use crate::{Context, Event, Handle, Report, Worker};
+use crate::event::Events;
+use crate::protocol::{
+    drop_quietly, CancelToken, Group, HookId, Membership, Shared, DEFAULT_RETAINED,
+};
+use crate::sync::{deadline_after, Arc};
+use crate::{Context, Handle, Report, Worker};
 
 /// Runs workers as a group, records every exit, and shuts the group down
 /// in bounded time. The macro-free API that `#[supervise]` expands onto.
@@ -48,10 +49,29 @@ use crate::{Context, Event, Handle, Report, Worker};
 /// ```
 pub struct Supervisor {
     group: Arc<Group>,
+    /// For a child group: the hook on the parent worker's token, removed
+    /// when this supervisor goes away.
+    parent: Option<ParentLink>,
+}
+
+struct ParentLink {
+    token: CancelToken,
+    hook: HookId,
+}
+
+impl Drop for ParentLink {
+    fn drop(&mut self) {
+        self.token.remove_hook(self.hook);
+    }
 }
 
 /// The default [`Supervisor::shutdown_timeout`]: 5 seconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+const _: () = assert!(
+    DEFAULT_RETAINED == 1024,
+    "the docs of retain_records say 1024"
+);
 
 impl Supervisor {
     /// An empty group with the default shutdown timeout (5 s).
@@ -65,6 +85,7 @@ impl Supervisor {
     pub fn new() -> Self {
         Supervisor {
             group: Arc::new(Group::new(DEFAULT_SHUTDOWN_TIMEOUT)),
+            parent: None,
         }
     }
 
@@ -74,6 +95,10 @@ impl Supervisor {
     /// Run the child group inside the worker and turn its report into the
     /// worker's result, so that a failing subtree is one failure of its
     /// parent.
+    ///
+    /// The link to the parent lasts as long as this supervisor: once it has
+    /// waited (or is dropped) the parent keeps nothing of it, so a worker
+    /// may run child groups in a loop for ever.
     ///
     /// ```
     /// use std::time::Duration;
@@ -91,13 +116,11 @@ impl Supervisor {
     /// assert!(report.record("subtree").unwrap().exit().is_success());
     /// ```
     pub fn child_of(ctx: &Context) -> Self {
-        let supervisor = Supervisor::new();
-        let group = Arc::downgrade(&supervisor.group);
-        ctx.token().on_cancel(Box::new(move || {
-            if let Some(group) = group.upgrade() {
-                group.cancel();
-            }
-        }));
+        let mut supervisor = Supervisor::new();
+        let group = supervisor.group.clone();
+        let token = ctx.token().clone();
+        let hook = token.on_cancel(Box::new(move || group.cancel()));
+        supervisor.parent = hook.map(|hook| ParentLink { token, hook });
         supervisor
     }
 
@@ -121,6 +144,38 @@ impl Supervisor {
         self
     }
 
+    /// How many finished workers' [`Record`](crate::Record)s the group keeps
+    /// besides the first failure (default 1024), so that a group that runs
+    /// a worker per request for months stays in bounded memory.
+    ///
+    /// When one more record arrives, the oldest kept record that is not a
+    /// failure is *folded*: dropped, and counted by outcome in the report
+    /// ([`Report::folded`]; the table's summary line still counts every
+    /// worker). Only when every kept record is a failure does the oldest
+    /// failure go. The first failure is never folded, so the exit code, the
+    /// cause and [`Report::first_failure`] never change. Values stay with
+    /// the handles either way: a `#[supervise]` report's fields are complete.
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().retain_records(2);
+    /// for n in 0..5 {
+    ///     supervisor.spawn(Worker::new(format!("job_{n}"), move |_ctx| {
+    ///         if n == 1 { Err("bad") } else { Ok(()) }
+    ///     }));
+    /// }
+    /// let report = supervisor.wait();
+    /// assert_eq!(report.records().len() + report.folded(), 5);
+    /// assert!(report.records().len() <= 3);
+    /// assert_eq!(report.first_failure().unwrap().name(), "job_1");
+    /// assert_eq!(report.exit_code(), 1);
+    /// ```
+    pub fn retain_records(self, records: usize) -> Self {
+        self.group.retain_records(records);
+        self
+    }
+
     /// Starts `worker` on its own thread as a member of this group.
     ///
     /// A worker spawned while the group is shutting down still starts, but
@@ -136,11 +191,36 @@ impl Supervisor {
     /// assert_eq!(handle.join().ok(), Some(42));
     /// ```
     pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
-        let shared = Arc::new(Shared::new());
-        let index = self
-            .group
-            .register(worker.shared_name(), worker.is_daemon(), shared.clone());
-        worker.start(shared, Some((self.group.clone(), index)))
+        spawn_into(&self.group, worker)
+    }
+
+    /// A cloneable, `Send` handle that starts workers in this group from
+    /// anywhere, a worker of the group included (a crawler that spawns a
+    /// worker per link it finds).
+    ///
+    /// A worker spawned this way is a member like any other: it keeps a
+    /// group that is waited for alive while it runs (a worker that spawns
+    /// before it exits extends the group), and it starts already cancelled
+    /// once the shutdown began. After the group finished it still starts,
+    /// cancelled, and belongs to no report.
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// let spawner = supervisor.spawner();
+    /// supervisor.spawn(Worker::new("parent", move |_ctx| {
+    ///     let child = spawner.spawn(Worker::infallible("child", |_ctx| 7));
+    ///     child.join().ok().ok_or("the child failed")
+    /// }));
+    /// let report = supervisor.wait();
+    /// assert_eq!(report.records().len(), 2);
+    /// assert!(report.is_success());
+    /// ```
+    pub fn spawner(&self) -> Spawner {
+        Spawner {
+            group: self.group.clone(),
+        }
     }
 
     /// Starts the shutdown now: every worker is cancelled and gets the
@@ -184,7 +264,8 @@ impl Supervisor {
     /// shutdown's start, and a final [`Event::Finished`] after which the
     /// channel disconnects. Call it before spawning to see every event; call
     /// it again for a second listener (each gets every event). A supervisor
-    /// nobody listens to buffers nothing.
+    /// nobody listens to buffers nothing, and dropping the [`Events`] ends
+    /// its subscription at once.
     ///
     /// ```
     /// use threadkit::{Event, Supervisor, Worker};
@@ -201,8 +282,8 @@ impl Supervisor {
     /// }).collect();
     /// assert_eq!(kinds, ["started", "exited", "shutdown", "finished"]);
     /// ```
-    pub fn events(&self) -> Receiver<Event> {
-        self.group.events()
+    pub fn events(&self) -> Events {
+        Events::subscribe(self.group.clone())
     }
 
     /// Waits until the group is done and returns its [`Report`]: until every
@@ -260,10 +341,72 @@ impl fmt::Debug for Supervisor {
 }
 
 /// Dropping a supervisor without waiting cancels its workers and does not
-/// wait for them (like dropping a tokio `JoinSet`).
+/// wait for them (like dropping a tokio `JoinSet`). The group still records
+/// every exit, keeps no value of any worker, and finishes when the last
+/// worker exits; if someone listens to [`events`](Supervisor::events), a
+/// short-lived thread waits for the group in the owner's place, so that
+/// [`Event::Finished`](crate::Event::Finished) arrives by the shutdown
+/// deadline even if a worker hangs.
 impl Drop for Supervisor {
     fn drop(&mut self) {
-        self.group.abandon();
+        if self.group.abandon() {
+            let group = self.group.clone();
+            // If no thread can be had, the last exit finishes the group.
+            let _ = std::thread::Builder::new()
+                .name("threadkit-reaper".to_owned())
+                .spawn(move || drop_quietly(group.wait(None)));
+        }
+    }
+}
+
+/// Starts `worker` as a member of `group`.
+fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
+    let shared = Arc::new(Shared::new());
+    let membership = group
+        .register(worker.shared_name(), worker.is_daemon(), &shared.member)
+        .map(|id| Membership {
+            group: group.clone(),
+            id,
+        });
+    worker.start(shared, membership)
+}
+
+/// Starts workers in a [`Supervisor`]'s group from anywhere; see
+/// [`Supervisor::spawner`].
+///
+/// ```
+/// use threadkit::{Supervisor, Worker};
+/// let supervisor = Supervisor::new();
+/// let spawner = supervisor.spawner();
+/// let handle = std::thread::spawn(move || spawner.spawn(Worker::infallible("from_afar", |_ctx| 1)))
+///     .join()
+///     .unwrap();
+/// assert!(supervisor.wait().is_success());
+/// assert_eq!(handle.join().ok(), Some(1));
+/// ```
+#[derive(Clone)]
+pub struct Spawner {
+    group: Arc<Group>,
+}
+
+impl Spawner {
+    /// Same as [`Supervisor::spawn`].
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// let handle = supervisor.spawner().spawn(Worker::infallible("w", |_ctx| 2));
+    /// let _ = supervisor.wait();
+    /// assert_eq!(handle.join().ok(), Some(2));
+    /// ```
+    pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
+        spawn_into(&self.group, worker)
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawner").finish_non_exhaustive()
     }
 }
 
@@ -303,10 +446,10 @@ impl fmt::Debug for Canceller {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::ShutdownCause;
+    use crate::{Event, ShutdownCause};
 
     #[test]
     fn the_default_shutdown_timeout_is_five_seconds() {
@@ -353,5 +496,33 @@ mod tests {
         let report = supervisor.wait();
         assert!(late.join().is_success(), "late started uncancelled");
         assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Completed));
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod child_tests {
+    use super::*;
+
+    #[test]
+    fn child_groups_in_a_loop_leave_nothing_on_the_parent() {
+        let token = CancelToken::new();
+        let ctx = Context::new("parent".into(), token.clone());
+        for _ in 0..1000 {
+            let child = Supervisor::child_of(&ctx);
+            child.spawn(Worker::new("leaf", |_ctx| ()));
+            assert!(child.wait().is_success());
+        }
+        assert_eq!(
+            token.hook_count(),
+            0,
+            "a finished child group leaves no hook"
+        );
+        let dropped = Supervisor::child_of(&ctx);
+        drop(dropped);
+        assert_eq!(token.hook_count(), 0, "nor does a dropped one");
+        let live = Supervisor::child_of(&ctx);
+        assert_eq!(token.hook_count(), 1);
+        token.cancel();
+        assert!(live.wait().is_success());
     }
 }

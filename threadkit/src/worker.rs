@@ -4,12 +4,13 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::sync::{Arc, OnceLock};
-use std::thread::{self, JoinHandle, ThreadId};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
 
 use crate::context::{self, Context};
-use crate::panic::{self as worker_panic, Panic};
-use crate::protocol::{CancelToken, ExitCell, Group, Member};
+use crate::panic as worker_panic;
+use crate::protocol::{drop_quietly, record, CancelToken, ExitGuard, Membership, Shared};
+use crate::sync::Arc as SyncArc;
 use crate::{BoxError, Cancelled, Error, Exit, Handle};
 
 type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
@@ -214,7 +215,7 @@ impl<T: Send + 'static> Worker<T> {
     /// assert_eq!(handle.join().ok().flatten().as_deref(), Some("namer"));
     /// ```
     pub fn spawn(self) -> Handle<T> {
-        self.start(Arc::new(Shared::new()), None)
+        self.start(SyncArc::new(Shared::new()), None)
     }
 
     /// Runs the worker to completion on the calling thread (Python's
@@ -222,12 +223,16 @@ impl<T: Send + 'static> Worker<T> {
     /// panic. Inside another worker, the inline worker shares that worker's
     /// cancellation.
     ///
+    /// Works on any thread, including inside a thread-local's destructor
+    /// (where `threadkit::current()` is then `None` for the body).
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("inline", |_ctx| std::thread::current().id()).run();
     /// assert_eq!(exit.ok(), Some(std::thread::current().id()));
     /// ```
     pub fn run(self) -> Exit<T> {
+        worker_panic::install_hook();
         let token = context::current().map_or_else(CancelToken::new, |ctx| ctx.token().clone());
         execute(&self.name, &token, self.body)
     }
@@ -236,55 +241,68 @@ impl<T: Send + 'static> Worker<T> {
         self.name.clone()
     }
 
-    /// Starts the worker on `shared`, reporting its exit to `group` as
-    /// member `index` when it belongs to one.
+    /// Starts the worker on `shared`, as a member of a group when
+    /// `membership` says so.
+    ///
+    /// threadkit's panic hook is installed here, on the starting thread,
+    /// never on the worker's: a worker started from inside a panic hook
+    /// (where std holds its hook lock) must not wait for that lock.
     pub(crate) fn start(
         self,
-        shared: Arc<Shared<T>>,
-        group: Option<(Arc<Group>, usize)>,
+        shared: SyncArc<Shared<T>>,
+        membership: Option<Membership>,
     ) -> Handle<T> {
+        worker_panic::install_hook();
         let name = self.name.clone();
         let daemon = self.daemon;
-        match self.launch(shared.clone(), group.clone()) {
-            Ok(thread) => Handle::new(name, daemon, Some(thread), shared),
+        // If the thread cannot start, its closure (and what it owns) is
+        // dropped by std; these copies record the failure instead.
+        let ours = shared.clone();
+        let kept_membership = membership.clone();
+        match self.launch(shared, membership) {
+            Ok(thread) => {
+                ours.member.cell.set_thread(thread.thread().id());
+                Handle::new(name, daemon, Some(thread), ours)
+            }
             Err(cause) => {
                 let exit = Exit::Failed(Error::spawn_failed(name.clone(), cause));
-                let outcome = exit.outcome();
-                let _ = shared.cell.fill(exit);
-                if let Some((group, index)) = group {
-                    group.record_exit(index, outcome);
-                }
-                Handle::new(name, daemon, None, shared)
+                record(&ours, kept_membership.as_ref(), exit);
+                Handle::new(name, daemon, None, ours)
             }
         }
     }
 
     fn launch(
         self,
-        shared: Arc<Shared<T>>,
-        group: Option<(Arc<Group>, usize)>,
+        shared: SyncArc<Shared<T>>,
+        membership: Option<Membership>,
     ) -> io::Result<JoinHandle<()>> {
-        if self.name.contains('\0') {
+        let Worker {
+            name,
+            stack_size,
+            body,
+            ..
+        } = self;
+        if name.contains('\0') {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "the worker's name contains a NUL byte, which an OS thread name cannot hold",
             ));
         }
-        let mut builder = thread::Builder::new().name(self.name.to_string());
-        if let Some(bytes) = self.stack_size {
+        let mut builder = thread::Builder::new().name(name.to_string());
+        if let Some(bytes) = stack_size {
             builder = builder.stack_size(bytes);
         }
-        let Worker { name, body, .. } = self;
         builder.spawn(move || {
-            let _ = shared.thread.set(thread::current().id());
-            let guard = ExitGuard {
-                shared,
-                group,
-                name,
-                done: false,
-            };
-            let exit = execute(&guard.name, &guard.shared.token, body);
+            shared.member.cell.set_thread(thread::current().id());
+            // Kept past the guard, so the value of an exit nobody will join
+            // is dropped last, after every bookkeeping step, and a panic in
+            // its `Drop` is contained.
+            let keep = shared.clone();
+            let guard = ExitGuard::new(shared, membership, name.clone());
+            let exit = execute(&name, &guard.shared().member.token, body);
             guard.complete(exit);
+            drop_quietly(keep);
         })
     }
 }
@@ -326,75 +344,7 @@ fn is_cancellation(error: &(dyn StdError + Send + Sync + 'static), context: &Con
         || (context.is_cancelled() && error.to_string() == Cancelled.to_string())
 }
 
-/// What a worker shares with its handle and its group.
-pub(crate) struct Shared<T> {
-    pub(crate) cell: ExitCell<T>,
-    pub(crate) token: CancelToken,
-    thread: OnceLock<ThreadId>,
-}
-
-impl<T> Shared<T> {
-    pub(crate) fn new() -> Self {
-        Shared {
-            cell: ExitCell::new(),
-            token: CancelToken::new(),
-            thread: OnceLock::new(),
-        }
-    }
-}
-
-impl<T: Send> Member for Shared<T> {
-    fn cancel(&self) {
-        self.token.cancel();
-    }
-
-    fn settle(&self) -> Exit<()> {
-        self.cell.settle()
-    }
-
-    fn thread_id(&self) -> Option<ThreadId> {
-        self.thread.get().copied()
-    }
-}
-
-/// Records the worker's exit exactly once: with the body's outcome through
-/// [`complete`](ExitGuard::complete), or, if the thread unwinds before that
-/// (a panic outside the caught body), as a panic from `Drop`.
-struct ExitGuard<T> {
-    shared: Arc<Shared<T>>,
-    group: Option<(Arc<Group>, usize)>,
-    name: Arc<str>,
-    done: bool,
-}
-
-impl<T> ExitGuard<T> {
-    fn complete(mut self, exit: Exit<T>) {
-        self.done = true;
-        self.record(exit);
-    }
-
-    fn record(&self, exit: Exit<T>) {
-        let outcome = exit.outcome();
-        // Handed back when a supervisor already reported this worker Hung;
-        // dropped here, on the worker's own thread, after the bookkeeping.
-        let late = self.shared.cell.fill(exit).err();
-        if let Some((group, index)) = &self.group {
-            group.record_exit(*index, outcome);
-        }
-        drop(late);
-    }
-}
-
-impl<T> Drop for ExitGuard<T> {
-    fn drop(&mut self) {
-        if !self.done {
-            self.done = true;
-            self.record(Exit::Panicked(Panic::escaped(self.name.clone())));
-        }
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -458,17 +408,18 @@ mod tests {
 
     #[test]
     fn exit_guard_records_a_panic_when_dropped_before_completion() {
-        let group = Arc::new(Group::new(std::time::Duration::from_secs(1)));
-        let shared = Arc::new(Shared::<u8>::new());
-        let index = group.register("w".into(), false, shared.clone());
-        let guard = ExitGuard {
-            shared: shared.clone(),
-            group: Some((group.clone(), index)),
-            name: "w".into(),
-            done: false,
+        use crate::protocol::{ExitGuard, Group, Membership};
+        let group = SyncArc::new(Group::new(std::time::Duration::from_secs(1)));
+        let shared = SyncArc::new(Shared::<u8>::new());
+        let id = group.register("w".into(), false, &shared.member).unwrap();
+        let membership = Membership {
+            group: group.clone(),
+            id,
         };
+        let guard = ExitGuard::new(shared.clone(), Some(membership), "w".into());
         drop(guard); // as if unwinding past it
-        let exit = shared.cell.take(None).unwrap();
+        let outcome = shared.member.cell.wait(None).unwrap();
+        let exit = shared.exit(outcome);
         assert!(exit.panic().unwrap().message().contains("unwound"));
         let report = group.wait(None).unwrap();
         assert_eq!(report.records()[0].code(), 101);

@@ -1,0 +1,471 @@
+//! A supervisor's shared state and every transition of it: [`Group`].
+//!
+//! Each transition runs in two steps. Under the group lock it only
+//! decides: what to record, whom to cancel, whether to wake the owner, and
+//! what it released. Then, with the lock released, [`Aftermath::run`]
+//! cancels, wakes, and only after both drops what was released. That order
+//! is the rule "no user code runs on a shutdown path until every worker
+//! has been cancelled and the owner woken": a `Drop` that is slow or
+//! panics can neither delay a cancellation nor lose a wake-up.
+
+use std::sync::Arc as StdArc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::records::Records;
+use super::{drop_quietly, CancelToken, Member};
+use crate::report::{Record, Report};
+use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
+use crate::{Event, Exit, ShutdownCause};
+
+/// A member's place in its group: a slot (reused once the member exited)
+/// and the spawn sequence number that tells one occupant from the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MemberId {
+    slot: usize,
+    seq: u64,
+}
+
+struct Entry {
+    seq: u64,
+    name: StdArc<str>,
+    daemon: bool,
+    started: Instant,
+    member: Arc<Member>,
+}
+
+struct GroupState {
+    timeout: Duration,
+    /// Running members, by slot; a slot is freed when its member exits, so
+    /// this grows with the most workers ever running at once, not with the
+    /// number ever spawned.
+    live: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    next_seq: u64,
+    records: Records,
+    running: usize,
+    running_non_daemon: usize,
+    spawned_non_daemon: usize,
+    /// The owner is waiting: no more spawns are coming from it, so "every
+    /// non-daemon exited" now means the group is complete.
+    sealed: bool,
+    /// The owner dropped the supervisor without waiting: the last exit
+    /// finishes the group.
+    owner_gone: bool,
+    finished: bool,
+    shutdown: Option<(Instant, ShutdownCause)>,
+    /// One sender per `events()` subscription; each gets every event.
+    listeners: Vec<(u64, Sender<Event>)>,
+    next_listener: u64,
+    /// How often the owner's wait condition was evaluated: lets tests show
+    /// that the owner is woken per transition, not per exit or per tick.
+    #[cfg(test)]
+    owner_checks: usize,
+}
+
+/// A supervisor's shared state.
+pub(crate) struct Group {
+    state: Mutex<GroupState>,
+    changed: Condvar,
+}
+
+/// What a transition leaves to do once the group lock is released.
+#[derive(Default)]
+#[must_use = "an aftermath must be run after the group lock is released"]
+struct Aftermath {
+    cancel: Vec<CancelToken>,
+    wake_owner: bool,
+    members: Vec<Arc<Member>>,
+    records: Vec<Record>,
+    report: Option<Report>,
+    senders: Vec<Sender<Event>>,
+}
+
+impl Aftermath {
+    /// Cancels, wakes, then drops, in that order (see the module docs).
+    fn run(self, group: &Group) {
+        let Aftermath {
+            cancel,
+            wake_owner,
+            members,
+            records,
+            report,
+            senders,
+        } = self;
+        for token in &cancel {
+            token.cancel();
+        }
+        if wake_owner {
+            group.changed.notify_all();
+        }
+        drop_quietly(cancel);
+        drop_quietly(members);
+        drop_quietly(senders);
+        for record in records {
+            drop_quietly(record);
+        }
+        drop_quietly(report);
+    }
+}
+
+impl GroupState {
+    fn emit(&mut self, event: impl FnOnce() -> Event) {
+        if self.listeners.is_empty() {
+            return;
+        }
+        let event = event();
+        // A subscription whose receiver is gone stops being sent to.
+        self.listeners
+            .retain(|(_, listener)| listener.send(event.clone()).is_ok());
+    }
+
+    /// Starts the shutdown (once): every running member is to be cancelled.
+    fn begin_shutdown(&mut self, cause: ShutdownCause, after: &mut Aftermath) {
+        if self.shutdown.is_some() || self.finished {
+            return;
+        }
+        let timeout = self.timeout;
+        self.emit(|| Event::ShutdownStarted {
+            cause: cause.clone(),
+            timeout,
+        });
+        self.shutdown = Some((Instant::now(), cause));
+        after.cancel.extend(
+            self.live
+                .iter()
+                .flatten()
+                .map(|entry| entry.member.token.clone()),
+        );
+        after.wake_owner = true;
+    }
+
+    fn check_complete(&mut self, after: &mut Aftermath) {
+        if self.sealed && self.spawned_non_daemon > 0 && self.running_non_daemon == 0 {
+            self.begin_shutdown(ShutdownCause::Completed, after);
+        }
+    }
+
+    fn shutdown_deadline(&self) -> Option<Option<Instant>> {
+        self.shutdown
+            .as_ref()
+            .map(|(started, _)| started.checked_add(self.timeout))
+    }
+
+    /// Takes member `id` out of the running set; `None` if it is not there
+    /// (already recorded).
+    fn remove(&mut self, id: MemberId) -> Option<Entry> {
+        let slot = self.live.get_mut(id.slot)?;
+        if slot.as_ref().map(|entry| entry.seq) != Some(id.seq) {
+            return None;
+        }
+        let entry = slot.take()?;
+        self.free.push(id.slot);
+        Some(entry)
+    }
+
+    /// Records a removed member's exit.
+    fn record(
+        &mut self,
+        entry: Entry,
+        outcome: Exit<()>,
+        first_failure: bool,
+        after: &mut Aftermath,
+    ) {
+        let record = Record::new(
+            entry.name,
+            entry.daemon,
+            entry.member.cell.thread(),
+            entry.started.elapsed(),
+            outcome,
+        );
+        self.emit(|| Event::Exited(record.clone()));
+        after
+            .records
+            .extend(self.records.push(entry.seq, record, first_failure));
+        after.members.push(entry.member);
+        self.running -= 1;
+        if !entry.daemon {
+            self.running_non_daemon -= 1;
+        }
+        if self.running == 0 {
+            after.wake_owner = true;
+        }
+    }
+
+    /// Reports whoever is still running as hung (or as what it recorded a
+    /// moment ago) and closes the group.
+    fn finish(&mut self, after: &mut Aftermath) -> Report {
+        for slot in 0..self.live.len() {
+            if let Some(entry) = self.live[slot].take() {
+                let outcome = entry.member.cell.settle();
+                self.record(entry, outcome, false, after);
+            }
+        }
+        self.free.clear();
+        self.live.clear();
+        self.finished = true;
+        let cause = self.shutdown.take().map(|(_, cause)| cause);
+        let report = self.records.take_report(cause);
+        let exit_code = report.exit_code();
+        self.emit(|| Event::Finished { exit_code });
+        after
+            .senders
+            .extend(self.listeners.drain(..).map(|(_, sender)| sender));
+        after.wake_owner = true;
+        report
+    }
+}
+
+impl Group {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Group {
+            state: Mutex::new(GroupState {
+                timeout,
+                live: Vec::new(),
+                free: Vec::new(),
+                next_seq: 0,
+                records: Records::new(),
+                running: 0,
+                running_non_daemon: 0,
+                spawned_non_daemon: 0,
+                sealed: false,
+                owner_gone: false,
+                finished: false,
+                shutdown: None,
+                listeners: Vec::new(),
+                next_listener: 0,
+                #[cfg(test)]
+                owner_checks: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn set_timeout(&self, timeout: Duration) {
+        lock(&self.state).timeout = timeout;
+    }
+
+    pub(crate) fn retain_records(&self, limit: usize) {
+        let folded = lock(&self.state).records.set_limit(limit);
+        drop_quietly(folded);
+    }
+
+    /// Adds a worker about to start. A worker that joins while the group is
+    /// shutting down starts already cancelled (errgroup's rule): it runs,
+    /// sees the cancellation, and its exit is recorded like any other. A
+    /// group that finished takes no members: the worker starts cancelled and
+    /// belongs to no group (`None`).
+    pub(crate) fn register(
+        &self,
+        name: StdArc<str>,
+        daemon: bool,
+        member: &Arc<Member>,
+    ) -> Option<MemberId> {
+        let mut state = lock(&self.state);
+        if state.finished {
+            drop(state);
+            member.token.cancel();
+            return None;
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let entry = Entry {
+            seq,
+            name: name.clone(),
+            daemon,
+            started: Instant::now(),
+            member: member.clone(),
+        };
+        let slot = match state.free.pop() {
+            Some(slot) => {
+                state.live[slot] = Some(entry);
+                slot
+            }
+            None => {
+                state.live.push(Some(entry));
+                state.live.len() - 1
+            }
+        };
+        state.running += 1;
+        if !daemon {
+            state.running_non_daemon += 1;
+            state.spawned_non_daemon += 1;
+        }
+        state.emit(|| Event::Started {
+            worker: name,
+            daemon,
+        });
+        let shutting_down = state.shutdown.is_some();
+        drop(state);
+        if shutting_down {
+            member.token.cancel();
+        }
+        Some(MemberId { slot, seq })
+    }
+
+    /// Records a member's exit (once; a second call for the same member, and
+    /// calls after the group finished, are ignored). Starts the fail-fast
+    /// shutdown on the first failure.
+    pub(crate) fn record_exit(&self, id: MemberId, outcome: Exit<()>) {
+        let mut after = Aftermath::default();
+        let mut state = lock(&self.state);
+        let Some(entry) = state.remove(id) else {
+            return;
+        };
+        let failed = matches!(outcome, Exit::Failed(_) | Exit::Panicked(_));
+        let first_failure = failed && !state.records.has_first_failure();
+        let name = entry.name.clone();
+        state.record(entry, outcome, first_failure, &mut after);
+        if first_failure {
+            state.begin_shutdown(ShutdownCause::Failed { worker: name }, &mut after);
+        } else {
+            state.check_complete(&mut after);
+        }
+        if state.owner_gone && state.running == 0 {
+            after.report = Some(state.finish(&mut after));
+        }
+        drop(state);
+        after.run(self);
+    }
+
+    /// Starts the shutdown because the owner asked for it.
+    pub(crate) fn cancel(&self) {
+        let mut after = Aftermath::default();
+        lock(&self.state).begin_shutdown(ShutdownCause::Cancelled, &mut after);
+        after.run(self);
+    }
+
+    /// A new subscription to every event from now on: its id (for
+    /// [`unsubscribe`](Group::unsubscribe)) and its receiver. After the
+    /// group finished, the receiver is empty and disconnected.
+    pub(crate) fn subscribe(&self) -> (u64, Receiver<Event>) {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let mut state = lock(&self.state);
+        let id = state.next_listener;
+        state.next_listener += 1;
+        if state.finished {
+            drop(state);
+            drop(sender);
+        } else {
+            state.listeners.push((id, sender));
+        }
+        (id, receiver)
+    }
+
+    /// Ends a subscription at once, so a dropped reader costs nothing even
+    /// if no event ever comes.
+    pub(crate) fn unsubscribe(&self, id: u64) {
+        let mut state = lock(&self.state);
+        let position = state
+            .listeners
+            .iter()
+            .position(|(listener, _)| *listener == id);
+        let removed = position.map(|position| state.listeners.swap_remove(position));
+        drop(state);
+        drop(removed);
+    }
+
+    /// Waits for the group to finish, giving up at `give_up` (`None`: never).
+    /// The group finishes when every worker exited, or when the shutdown
+    /// timeout passed after the shutdown began (the rest become `Hung`).
+    /// `None` when it gave up, or when the group had already finished.
+    pub(crate) fn wait(&self, give_up: Option<Instant>) -> Option<Report> {
+        let mut state = lock(&self.state);
+        if state.finished {
+            return None;
+        }
+        state.sealed = true;
+        let mut after = Aftermath::default();
+        state.check_complete(&mut after);
+        if !after.cancel.is_empty() {
+            drop(state);
+            after.run(self);
+            state = lock(&self.state);
+        }
+        loop {
+            if state.finished {
+                return None;
+            }
+            if state.running == 0 {
+                break;
+            }
+            let shutdown_deadline = state.shutdown_deadline();
+            let now = Instant::now();
+            if matches!(shutdown_deadline, Some(Some(deadline)) if now >= deadline) {
+                break;
+            }
+            if matches!(give_up, Some(give_up) if now >= give_up) {
+                if state.shutdown.is_none() {
+                    // The owner may still spawn: the group is not complete.
+                    state.sealed = false;
+                }
+                return None;
+            }
+            let wake_at = match (shutdown_deadline.flatten(), give_up) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            // Exits notify only when the last one leaves or the shutdown
+            // begins, so a large group does not wake its owner per exit.
+            let shutdown_started = state.shutdown.is_some();
+            state = wait_until(&self.changed, state, wake_at, |state| {
+                #[cfg(test)]
+                {
+                    state.owner_checks += 1;
+                }
+                state.finished || state.running == 0 || state.shutdown.is_some() != shutdown_started
+            })
+            .0;
+        }
+        let mut after = Aftermath::default();
+        let report = state.finish(&mut after);
+        drop(state);
+        after.run(self);
+        Some(report)
+    }
+
+    /// The owner went away without waiting: cancel everyone; the last exit
+    /// finishes the group. `true` when workers still run and someone
+    /// listens for [`Event::Finished`]: the caller should then have the
+    /// group waited for, so the listeners hear it by the shutdown deadline.
+    pub(crate) fn abandon(&self) -> bool {
+        let mut after = Aftermath::default();
+        let mut state = lock(&self.state);
+        if state.finished {
+            return false;
+        }
+        state.owner_gone = true;
+        state.sealed = true;
+        state.begin_shutdown(ShutdownCause::Cancelled, &mut after);
+        let listened = if state.running == 0 {
+            after.report = Some(state.finish(&mut after));
+            false
+        } else {
+            !state.listeners.is_empty()
+        };
+        drop(state);
+        after.run(self);
+        listened
+    }
+
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn owner_checks(&self) -> usize {
+        lock(&self.state).owner_checks
+    }
+
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn is_sealed(&self) -> bool {
+        lock(&self.state).sealed
+    }
+
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn listener_count(&self) -> usize {
+        lock(&self.state).listeners.len()
+    }
+
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn live_slots(&self) -> usize {
+        lock(&self.state).live.len()
+    }
+}

@@ -1,0 +1,251 @@
+//! Loom models of the protocol: every interleaving of the threads in each
+//! model (up to the preemption bound) is run, and each must keep the
+//! property its doc comment states. Run with
+//! `RUSTFLAGS="--cfg loom" cargo test -p threadkit --release --target-dir target/loom --lib loom`.
+//! `RELIABILITY.md` maps each guarantee to the model that checks it.
+
+use std::time::{Duration, Instant};
+
+use loom::sync::atomic::AtomicUsize;
+use loom::thread;
+
+use super::*;
+use crate::sync::{Arc, Ordering};
+use crate::{Error, Event, Exit, ShutdownCause};
+
+/// Preemptions per interleaving. Bugs in protocols like this one show up
+/// within two or three (loom's documentation); three keeps the whole set to
+/// a few minutes on two cores.
+const PREEMPTIONS: usize = 4;
+
+fn model(body: impl Fn() + Send + Sync + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(PREEMPTIONS);
+    builder.check(body);
+}
+
+fn member(group: &Arc<Group>, name: &str, daemon: bool) -> (Arc<Shared<u8>>, Membership) {
+    let shared = Arc::new(Shared::new());
+    let id = group.register(name.into(), daemon, &shared.member).unwrap();
+    let membership = Membership {
+        group: group.clone(),
+        id,
+    };
+    (shared, membership)
+}
+
+fn failure(name: &str) -> Exit<u8> {
+    Exit::Failed(Error::new(name.into(), None, "boom".into()))
+}
+
+/// Exactly once, with a shutdown timeout of zero: the worker's own exit
+/// races the owner's `settle` (which records `Hung`). Exactly one of them
+/// is recorded; the cell, the report and the events all agree on which;
+/// the worker's late value is never delivered as a result.
+#[test]
+fn loom_exit_recorded_once_when_fill_races_settle() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::ZERO));
+        let (_, events) = group.subscribe();
+        let (shared, membership) = member(&group, "w", false);
+        group.cancel();
+        let worker = {
+            let shared = shared.clone();
+            thread::spawn(move || record(&shared, Some(&membership), Exit::Returned(7)))
+        };
+        let report = group
+            .wait(None)
+            .expect("the owner's wait finishes the group");
+        worker.join().unwrap();
+
+        assert_eq!(report.records().len(), 1);
+        let recorded = report.records()[0].exit().clone();
+        assert!(recorded.is_hung() || recorded.is_success(), "{recorded}");
+        let cell = shared.member.cell.outcome().unwrap();
+        assert_eq!(
+            cell.code(),
+            recorded.code(),
+            "the cell and the report agree"
+        );
+        let exited = events
+            .try_iter()
+            .filter(|event| matches!(event, Event::Exited(_)))
+            .count();
+        assert_eq!(exited, 1);
+        match shared.exit(cell) {
+            Exit::Returned(7) => assert!(recorded.is_success()),
+            Exit::Hung => assert!(recorded.is_hung()),
+            other => panic!("unexpected {other}"),
+        }
+    });
+}
+
+/// Fail-fast: two workers fail at once. Exactly one is the first failure;
+/// it is the cause of the shutdown; the other failure is kept too; the
+/// worker still running is cancelled.
+#[test]
+fn loom_first_failure_wins_and_cancels_everyone_else() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let (_, a) = member(&group, "a", false);
+        let (_, b) = member(&group, "b", false);
+        let (waiter, waiter_membership) = member(&group, "waiter", false);
+        let fail = |shared: Arc<Shared<u8>>, membership: Membership, name: &'static str| {
+            thread::spawn(move || record(&shared, Some(&membership), failure(name)))
+        };
+        let first = fail(Arc::new(Shared::new()), a, "a");
+        let second = fail(Arc::new(Shared::new()), b, "b");
+        first.join().unwrap();
+        second.join().unwrap();
+
+        assert!(
+            waiter.member.token.is_cancelled(),
+            "the survivor is cancelled"
+        );
+        record(&waiter, Some(&waiter_membership), Exit::Cancelled);
+        let report = group.wait(None).unwrap();
+        let first = report.first_failure().unwrap().name().to_owned();
+        assert!(first == "a" || first == "b");
+        assert_eq!(
+            report.shutdown_cause(),
+            Some(&ShutdownCause::Failed {
+                worker: first.as_str().into()
+            })
+        );
+        assert_eq!(report.failures().count(), 2, "the later failure is kept");
+        assert_eq!(report.exit_code(), 1);
+    });
+}
+
+/// Cancel racing completion: the owner cancels while one worker completes
+/// and another sleeps cancel-aware. The sleeper always wakes (no lost
+/// wake-up: loom reports a deadlock otherwise), each exit is recorded once,
+/// and the completed worker keeps its own outcome.
+#[test]
+fn loom_cancel_racing_completion_and_a_sleeper() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let (done, done_membership) = member(&group, "done", false);
+        let (sleeper, sleeper_membership) = member(&group, "sleeper", false);
+        let completes =
+            thread::spawn(move || record(&done, Some(&done_membership), Exit::Returned(1)));
+        let sleeps = thread::spawn(move || {
+            let cancelled = sleeper.member.token.sleep(Duration::MAX);
+            assert!(cancelled, "an unbounded sleep only ends by cancellation");
+            record(&sleeper, Some(&sleeper_membership), Exit::Cancelled);
+        });
+        group.cancel();
+        completes.join().unwrap();
+        sleeps.join().unwrap();
+        let report = group.wait(None).unwrap();
+        let outcomes: Vec<i32> = report.records().iter().map(|r| r.code()).collect();
+        assert_eq!(outcomes, [0, 130]);
+        assert!(report.is_success());
+    });
+}
+
+/// `join_timeout` racing the exit: a timed-out wait never consumes or
+/// loses the exit, and the value is delivered exactly once.
+#[test]
+fn loom_join_timeout_racing_the_exit() {
+    model(|| {
+        let shared = Arc::new(Shared::<u8>::new());
+        let worker = {
+            let shared = shared.clone();
+            thread::spawn(move || record(&shared, None, Exit::Returned(5)))
+        };
+        // An expired deadline: either the exit is there or it is not yet.
+        let early = shared.member.cell.wait(Some(Instant::now()));
+        let outcome = match early {
+            Some(outcome) => outcome,
+            None => shared.member.cell.wait(None).unwrap(),
+        };
+        assert_eq!(shared.exit(outcome.clone()).ok(), Some(5));
+        assert!(
+            shared.exit(outcome).ok().is_none(),
+            "the value is taken once"
+        );
+        worker.join().unwrap();
+    });
+}
+
+/// The last non-daemon exit racing the owner's `wait`: the owner always
+/// wakes (loom reports a lost wake-up as a deadlock), the daemon is
+/// cancelled exactly once, and the shutdown's cause is completion.
+#[test]
+fn loom_last_exit_racing_the_owners_wait() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let (daemon, daemon_membership) = member(&group, "daemon", true);
+        let (job, job_membership) = member(&group, "job", false);
+        let cancels = Arc::new(AtomicUsize::new(0));
+        let counted = cancels.clone();
+        daemon.member.token.on_cancel(Box::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }));
+        let finishes =
+            thread::spawn(move || record(&job, Some(&job_membership), Exit::Returned(1)));
+        let daemon_thread = thread::spawn(move || {
+            assert!(daemon.member.token.sleep(Duration::MAX));
+            record(&daemon, Some(&daemon_membership), Exit::Cancelled);
+        });
+        let report = group.wait(None).unwrap();
+        finishes.join().unwrap();
+        daemon_thread.join().unwrap();
+        assert_eq!(cancels.load(Ordering::SeqCst), 1);
+        assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Completed));
+        assert_eq!(report.records().len(), 2);
+    });
+}
+
+/// A spawn racing the start of the shutdown: the new member either starts
+/// cancelled or is cancelled by the shutdown; it is never missed, and its
+/// exit is recorded.
+#[test]
+fn loom_spawn_racing_the_start_of_the_shutdown() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let (first, first_membership) = member(&group, "first", false);
+        let canceller = {
+            let group = group.clone();
+            thread::spawn(move || group.cancel())
+        };
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || member(&group, "late", false))
+        };
+        canceller.join().unwrap();
+        let (late, late_membership) = spawner.join().unwrap();
+        assert!(first.member.token.is_cancelled());
+        assert!(
+            late.member.token.is_cancelled(),
+            "the late member was missed"
+        );
+        record(&first, Some(&first_membership), Exit::Cancelled);
+        record(&late, Some(&late_membership), Exit::Cancelled);
+        let report = group.wait(None).unwrap();
+        assert_eq!(report.records().len(), 2);
+    });
+}
+
+/// An abandoned group (owner dropped without waiting) racing its last
+/// exit: the group finishes exactly once, and a listener's last event is
+/// `Finished`.
+#[test]
+fn loom_abandon_racing_the_last_exit() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let (_, events) = group.subscribe();
+        let (worker, membership) = member(&group, "w", false);
+        let exits = thread::spawn(move || record(&worker, Some(&membership), Exit::Cancelled));
+        group.abandon();
+        exits.join().unwrap();
+        let events: Vec<Event> = events.try_iter().collect();
+        let finished = events
+            .iter()
+            .filter(|event| matches!(event, Event::Finished { .. }))
+            .count();
+        assert_eq!(finished, 1, "{events:?}");
+        assert!(matches!(events.last(), Some(Event::Finished { .. })));
+    });
+}
