@@ -3,20 +3,52 @@
 //! scenario runs in a child process of its own: this test binary, started
 //! again on the ignored `child_process` test with `THREADKIT_CHILD` set.
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use threadkit::{Supervisor, Worker};
 
+/// Runs `scenario` in a child process; a child that deadlocks is killed
+/// after a minute, and its output then says so.
 fn run_child(scenario: &str) -> Output {
-    Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child_process", "--ignored", "--nocapture"])
         .args(["--test-threads", "1"])
         .env("THREADKIT_CHILD", scenario)
         .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || read_all(&mut stdout));
+    let err = std::thread::spawn(move || read_all(&mut stderr));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("scenario {scenario} did not finish within a minute (deadlock?)");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn read_all(stream: &mut impl Read) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    bytes
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -31,6 +63,7 @@ fn child_process() {
         Ok("user_hook_later") => user_hook_later(),
         Ok("default_output") => default_output(),
         Ok("double_panic") => double_panic(),
+        Ok("worker_from_panic_hook") => worker_from_panic_hook(),
         other => panic!("unknown scenario {other:?}"),
     }
 }
@@ -68,6 +101,28 @@ fn user_hook_later() {
         previous(info);
     }));
     let exit = panicking_worker("second").spawn().join();
+    assert!(exit.panic().unwrap().location().is_some());
+    println!("CHILD OK");
+}
+
+/// A user hook that reports through a worker, where that worker is the
+/// first the process starts: the hook runs under std's hook lock, so a
+/// worker that installed threadkit's hook from its own thread deadlocked.
+fn worker_from_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .unwrap_or("?");
+        let report = Worker::infallible("reporter", move |_ctx| format!("REPORTED {message}"));
+        eprintln!("{}", report.spawn().join().ok().unwrap_or_default());
+    }));
+    let caught = std::panic::catch_unwind(|| panic!("main boom"));
+    assert!(caught.is_err());
+    // The hook is installed by the next start from a thread that is not
+    // panicking, and locations are recorded from then on.
+    let exit = panicking_worker("later").spawn().join();
     assert!(exit.panic().unwrap().location().is_some());
     println!("CHILD OK");
 }
@@ -138,6 +193,16 @@ fn the_default_panic_message_is_still_printed() {
         .find_map(|line| line.split("LOCATION ").nth(1))
         .unwrap();
     assert!(stderr.contains(location), "{location} not in {stderr}");
+}
+
+#[test]
+fn a_worker_started_inside_a_panic_hook_does_not_deadlock() {
+    let output = run_child("worker_from_panic_hook");
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(text(&output.stdout).contains("CHILD OK"));
+    assert!(stderr.contains("REPORTED main boom"), "{stderr}");
+    assert!(stderr.contains("REPORTED worker boom"), "{stderr}");
 }
 
 #[test]
