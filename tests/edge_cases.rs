@@ -1,13 +1,11 @@
-//! The list of bad input and edge cases, plus a bounded randomized
-//! stress run of the exactly-once and bounded-shutdown guarantees.
+//! Bad input and edge cases. The randomized stress run is `tests/stress.rs`.
 
 mod common;
 
-use std::collections::HashMap;
 use std::io;
 use std::time::{Duration, Instant};
 
-use common::{gate, quiet_panics};
+use common::gate;
 use threadkit::{Cancelled, Event, Exit, Supervisor, Worker};
 
 const LONG: Duration = Duration::from_secs(3600);
@@ -176,142 +174,6 @@ fn type_aliases_of_result_classify_by_type_not_spelling() {
     assert!(matches!(exit, Exit::Failed(_)));
     let exit = Worker::new("io_result", |_ctx| -> io::Result<u8> { Ok(1) }).run();
     assert_eq!(exit.ok(), Some(1));
-}
-
-// ---------------------------------------------------------------------------
-// Randomized stress: many small groups with random behaviours.
-
-/// xorshift64*: deterministic per seed, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Behaviour {
-    Return,
-    Fail,
-    Panic,
-    WaitForCancel,
-    /// Ignores cancellation until the test releases it: hangs.
-    Stubborn,
-    SelfCancel,
-}
-
-const BEHAVIOURS: [Behaviour; 6] = [
-    Behaviour::Return,
-    Behaviour::Fail,
-    Behaviour::Panic,
-    Behaviour::WaitForCancel,
-    Behaviour::Stubborn,
-    Behaviour::SelfCancel,
-];
-
-/// Groups to run; `THREADKIT_STRESS_GROUPS` raises it for long soak runs.
-fn stress_groups() -> usize {
-    std::env::var("THREADKIT_STRESS_GROUPS")
-        .ok()
-        .and_then(|groups| groups.parse().ok())
-        .unwrap_or(150)
-}
-
-#[test]
-fn random_groups_record_every_exit_exactly_once_and_shut_down_in_time() {
-    quiet_panics();
-    let seed = std::env::var("THREADKIT_STRESS_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or(0x5eed_cafe_u64);
-    let mut rng = Rng(seed);
-    for group in 0..stress_groups() {
-        let workers = 1 + rng.below(8) as usize;
-        let timeout = Duration::from_millis(rng.below(30));
-        let (mut release, stubborn_gate) = gate();
-        let supervisor = Supervisor::new().shutdown_timeout(timeout);
-        let events = supervisor.events();
-        let mut plan = Vec::new();
-        let mut handles = Vec::new();
-        for index in 0..workers {
-            let behaviour = BEHAVIOURS[rng.below(BEHAVIOURS.len() as u64) as usize];
-            let daemon = rng.below(4) == 0;
-            let stubborn_gate = stubborn_gate.clone();
-            let worker = Worker::new(format!("g{group}_w{index}"), move |ctx| match behaviour {
-                Behaviour::Return => Ok(index),
-                Behaviour::Fail => Err("random failure".into()),
-                Behaviour::Panic => panic!("random panic"),
-                Behaviour::WaitForCancel => ctx.sleep(LONG).map(|()| index).map_err(Into::into),
-                Behaviour::Stubborn => {
-                    let _ = stubborn_gate.recv();
-                    Ok(index)
-                }
-                Behaviour::SelfCancel => Err::<usize, threadkit::BoxError>(Cancelled.into()),
-            })
-            .daemon(daemon);
-            plan.push((behaviour, daemon));
-            handles.push(supervisor.spawn(worker));
-        }
-        if rng.below(3) == 0 {
-            supervisor.cancel();
-        }
-        // Waiting and stubborn non-daemons keep a group without failures
-        // alive for ever (rule 3), so the owner cancels after a moment.
-        let report = match supervisor.wait_timeout(Duration::from_millis(rng.below(5))) {
-            Ok(report) => report,
-            Err(supervisor) => {
-                supervisor.cancel();
-                supervisor.wait()
-            }
-        };
-        let context = format!("group {group} (seed {seed}): {plan:?}\n{report}");
-
-        // Exactly once: one record per worker, one Exited event per worker,
-        // and handles agree with the records.
-        assert_eq!(report.records().len(), workers, "{context}");
-        let mut exited: HashMap<String, usize> = HashMap::new();
-        for event in events.try_iter() {
-            if let Event::Exited(record) = event {
-                *exited.entry(record.name().to_owned()).or_default() += 1;
-            }
-        }
-        assert_eq!(exited.len(), workers, "{context}");
-        assert!(exited.values().all(|&n| n == 1), "{context}");
-        for ((handle, record), (behaviour, _)) in
-            handles.into_iter().zip(report.records()).zip(&plan)
-        {
-            let exit = handle.join();
-            assert_eq!(exit.code(), record.code(), "{context}");
-            // Any worker still running at the deadline is hung (the grace
-            // may be 0 ms); one that exited did so exactly as planned.
-            let expected = match behaviour {
-                Behaviour::Return => 0,
-                Behaviour::Fail => 1,
-                Behaviour::Panic => 101,
-                Behaviour::WaitForCancel | Behaviour::SelfCancel => 130,
-                // Released only after wait() returned.
-                Behaviour::Stubborn => 124,
-            };
-            assert!(
-                record.code() == expected || record.exit().is_hung(),
-                "{behaviour:?}: {context}"
-            );
-        }
-
-        // The first failure, if any, is a real Err or panic from the plan.
-        if let Some(first) = report.first_failure() {
-            assert!(first.exit().is_failure(), "{context}");
-        }
-        release.open();
-    }
 }
 
 #[test]

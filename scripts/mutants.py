@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Hand-made mutants of the protocol.
+
+Each mutant breaks one guarantee on purpose; the stress test
+(tests/stress.rs) or a loom model (threadkit/src/protocol/loom_models.rs)
+must fail on it. A mutant that survives is a hole in the proof machinery.
+
+    scripts/mutants.py            # every mutant
+    scripts/mutants.py NAME...    # only these
+
+Each mutant is applied to a copy of the tree in a temporary directory (the
+working tree is never touched); shared target directories under
+target/mutants keep the rebuilds incremental. Prints one line per mutant and
+exits non-zero if any survived or no longer applies.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("MUTANTS_TARGET_DIR", os.path.join(ROOT, "target", "mutants"))
+GROUP = "threadkit/src/protocol/group.rs"
+
+# name: (file, text to find exactly once, replacement)
+MUTANTS = {
+    "fail_fast_removed": (
+        GROUP,
+        "        if first_failure {\n            state.begin_shutdown(",
+        "        if first_failure && false {\n            state.begin_shutdown(",
+    ),
+    "owner_never_woken": (GROUP, "        if wake_owner {", "        if false && wake_owner {"),
+    "daemons_never_cancelled": (
+        GROUP,
+        "            self.begin_shutdown(ShutdownCause::Completed, after);",
+        "",
+    ),
+    "first_failure_overwritten": (
+        GROUP,
+        "let first_failure = failed && !state.records.has_first_failure();",
+        "let first_failure = failed;",
+    ),
+    "exit_recorded_twice": (
+        GROUP,
+        "        self.emit(|| Event::Exited(record.clone()));",
+        "        self.emit(|| Event::Exited(record.clone()));\n"
+        "        self.emit(|| Event::Exited(record.clone()));",
+    ),
+    "hung_not_recorded_in_cell": (
+        "threadkit/src/protocol/cell.rs",
+        "        inner.outcome = Some(Exit::Hung);",
+        "",
+    ),
+    "sleepers_not_woken": (
+        "threadkit/src/protocol/token.rs",
+        "        if sleepers > 0 {",
+        "        if false && sleepers > 0 {",
+    ),
+    "late_spawn_not_cancelled": (GROUP, "        if shutting_down {", "        if false && shutting_down {"),
+    "shutdown_misses_running_members": (
+        GROUP,
+        "                .map(|entry| entry.member.token.clone()),",
+        "                .filter(|entry| entry.seq % 2 == 0)\n"
+        "                .map(|entry| entry.member.token.clone()),",
+    ),
+    "value_stored_after_outcome": (
+        "threadkit/src/protocol/shared.rs",
+        "    match shared.member.cell.fill(outcome.clone()) {",
+        "    std::thread::yield_now();\n    match shared.member.cell.fill(outcome.clone()) {",
+    ),
+}
+
+CHECKS = [
+    (
+        "loom",
+        ["cargo", "test", "-q", "-p", "threadkit", "--release", "--lib", "loom"],
+        {"RUSTFLAGS": "--cfg loom"},
+    ),
+    ("stress", ["cargo", "test", "-q", "--release", "--test", "stress"], {}),
+]
+
+
+def copy_tree(destination):
+    ignore = shutil.ignore_patterns("target", ".git")
+    shutil.copytree(ROOT, destination, ignore=ignore)
+
+
+def run(name, file, find, replace, work):
+    copy = os.path.join(work, name)
+    copy_tree(copy)
+    path = os.path.join(copy, file)
+    text = open(path).read()
+    if text.count(find) != 1:
+        return f"{name}: STALE (pattern found {text.count(find)} times in {file})", False
+    open(path, "w").write(text.replace(find, replace))
+    killers = []
+    for check, command, extra_env in CHECKS:
+        env = dict(os.environ, **extra_env)
+        target = os.path.join(TARGET, check)
+        log = os.path.join(work, f"{name}.{check}.log")
+        with open(log, "w") as out:
+            try:
+                status = subprocess.run(
+                    command + ["--target-dir", target],
+                    cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900,
+                ).returncode
+            except subprocess.TimeoutExpired:
+                status = "timeout"
+        if status != 0:
+            killers.append(f"{check} ({'timeout' if status == 'timeout' else 'failed'})")
+    if killers:
+        return f"{name}: killed by {', '.join(killers)}", True
+    return f"{name}: SURVIVED", False
+
+
+def main():
+    wanted = sys.argv[1:] or list(MUTANTS)
+    unknown = [name for name in wanted if name not in MUTANTS]
+    if unknown:
+        sys.exit(f"unknown mutants: {unknown}; known: {list(MUTANTS)}")
+    failures = 0
+    with tempfile.TemporaryDirectory() as work:
+        for name in wanted:
+            line, killed = run(name, *MUTANTS[name], work)
+            print(line, flush=True)
+            failures += not killed
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,600 @@
+//! Randomized stress of the protocol's guarantees (RELIABILITY.md): many
+//! small groups with random behaviours, run by several drivers at once,
+//! each group checked exactly:
+//!
+//! - every worker ends exactly as planned (a worker that waits for
+//!   cancellation ends `Cancelled`, never excused as `Hung`; only workers
+//!   that ignore cancellation are `Hung`);
+//! - one record and one `Exited` event per worker; `Started` before
+//!   `Exited`; at most one `ShutdownStarted`; `Finished` last;
+//! - the first failure is the first failure in event order, and when it
+//!   came before any shutdown, it is the shutdown's cause;
+//! - a group whose non-daemons all end (or that fails) finishes without
+//!   help: daemons are cancelled by completion, the rest by fail-fast;
+//! - `wait()` returns promptly when every worker cooperates, and within the
+//!   shutdown timeout plus a small epsilon when one does not;
+//! - the process's OS thread count returns to its baseline after every
+//!   round.
+//!
+//! Hostile concurrency: concurrent cancellers, workers spawning into their
+//! own group, child groups, dropped handles and event receivers, values
+//! whose `Drop` panics or is slow, a chained panic hook.
+//!
+//! `THREADKIT_STRESS_GROUPS` (groups per seed, default 150) and
+//! `THREADKIT_STRESS_SEED` (one seed instead of the default four) make a
+//! long run: `THREADKIT_STRESS_GROUPS=20000 cargo test --release --test stress`.
+//! `scripts/mutants.sh` shows this test failing on broken protocols.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use threadkit::channel::{bounded, select, Receiver, Sender};
+use threadkit::{BoxError, Cancelled, Event, Exit, Report, ShutdownCause, Supervisor, Worker};
+
+/// Shutdown timeout of a group where every worker cooperates: long, so that
+/// reaching it means the owner was not woken.
+const PATIENT: Duration = Duration::from_secs(10);
+/// Shutdown timeout of a group with a worker that ignores cancellation.
+const HUNG_AFTER: Duration = Duration::from_millis(500);
+/// How late past its bound `wait()` may return on a loaded machine.
+const EPSILON: Duration = Duration::from_secs(2);
+const DRIVERS: u64 = 4;
+const GROUPS_PER_ROUND: usize = 6;
+
+/// xorshift64*: deterministic per seed, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Behaviour {
+    Return,
+    Fail,
+    Panic,
+    SelfCancel,
+    /// Cancel-aware sleep until cancelled.
+    Sleep,
+    /// `select!` on the cancel receiver until cancelled.
+    Select,
+    /// Runs a child group whose leaf waits for cancellation.
+    ChildGroup,
+    /// Spawns a worker into its own group, then returns.
+    SpawnSibling,
+    /// Returns a value whose `Drop` panics (its handle is dropped).
+    PanicOnDropValue,
+    /// Returns a value whose `Drop` takes a few milliseconds.
+    SlowDropValue,
+    /// Ignores cancellation until the test releases it after `wait()`.
+    Stubborn,
+}
+
+use Behaviour::*;
+
+const COOPERATIVE: [Behaviour; 10] = [
+    Return,
+    Fail,
+    Panic,
+    SelfCancel,
+    Sleep,
+    Select,
+    ChildGroup,
+    SpawnSibling,
+    PanicOnDropValue,
+    SlowDropValue,
+];
+
+impl Behaviour {
+    /// Ends by itself, whether or not it is cancelled.
+    fn is_finite(self) -> bool {
+        !matches!(self, Sleep | Select | ChildGroup | Stubborn)
+    }
+
+    fn is_failure(self) -> bool {
+        matches!(self, Fail | Panic)
+    }
+
+    /// The exact exit code: the plan leaves no room for timing.
+    fn code(self) -> i32 {
+        match self {
+            Return | SpawnSibling | PanicOnDropValue | SlowDropValue => 0,
+            Fail => 1,
+            Panic => 101,
+            SelfCancel | Sleep | Select | ChildGroup => 130,
+            Stubborn => 124,
+        }
+    }
+}
+
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("stress: a value's Drop panicked");
+        }
+    }
+}
+
+struct SlowDrop;
+
+impl Drop for SlowDrop {
+    fn drop(&mut self) {
+        std::thread::sleep(Duration::from_millis(3));
+    }
+}
+
+/// What the owner does after spawning.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Owner {
+    /// Waits without cancelling: the group must finish by itself.
+    Waits,
+    /// Cancels at once.
+    CancelsFirst,
+    /// Gives up a short wait, then cancels.
+    CancelsLater,
+    /// Another thread cancels while the owner waits.
+    CancelledFromAfar,
+}
+
+#[derive(Debug)]
+struct Plan {
+    workers: Vec<(Behaviour, bool)>,
+    owner: Owner,
+    drop_listener: bool,
+}
+
+impl Plan {
+    fn random(rng: &mut Rng) -> Plan {
+        let count = 1 + rng.below(8) as usize;
+        let mut workers: Vec<(Behaviour, bool)> = (0..count)
+            .map(|_| {
+                let behaviour = COOPERATIVE[rng.below(COOPERATIVE.len() as u64) as usize];
+                (behaviour, rng.chance(4))
+            })
+            .collect();
+        if rng.chance(10) {
+            let index = rng.below(count as u64) as usize;
+            workers[index].0 = Stubborn;
+        }
+        let fails = workers.iter().any(|(b, _)| b.is_failure());
+        let non_daemons_finish = workers.iter().all(|(b, daemon)| *daemon || b.is_finite());
+        let has_non_daemon = workers.iter().any(|(_, daemon)| !daemon);
+        // Waiting without cancelling only ends if the group ends by itself.
+        let can_wait = fails || (non_daemons_finish && has_non_daemon);
+        let owner = match rng.below(4) {
+            0 if can_wait => Owner::Waits,
+            1 => Owner::CancelsFirst,
+            2 => Owner::CancelledFromAfar,
+            _ => Owner::CancelsLater,
+        };
+        Plan {
+            workers,
+            owner,
+            drop_listener: rng.chance(3),
+        }
+    }
+
+    fn has_stubborn(&self) -> bool {
+        self.workers.iter().any(|(b, _)| *b == Stubborn)
+    }
+
+    fn timeout(&self) -> Duration {
+        if self.has_stubborn() {
+            HUNG_AFTER
+        } else {
+            PATIENT
+        }
+    }
+}
+
+fn body(
+    behaviour: Behaviour,
+    name: String,
+    gate: Receiver<()>,
+    spawner: threadkit::Spawner,
+) -> Worker<Box<dyn std::any::Any + Send>> {
+    Worker::new(
+        name.clone(),
+        move |ctx| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
+            match behaviour {
+                Return => Ok(Box::new(())),
+                Fail => Err("stress: planned failure".into()),
+                Panic => panic!("stress: planned panic"),
+                SelfCancel => Err(Cancelled.into()),
+                Sleep => {
+                    ctx.sleep(Duration::MAX)?;
+                    unreachable!("an unbounded sleep ends only by cancellation")
+                }
+                Select => {
+                    let cancelled = ctx.cancelled();
+                    let (_open, never) = bounded::<()>(0);
+                    select! {
+                        recv(never) -> _ => unreachable!(),
+                        recv(cancelled) -> _ => Err(Cancelled.into()),
+                    }
+                }
+                ChildGroup => {
+                    let child = Supervisor::child_of(ctx);
+                    child.spawn(Worker::new(format!("{name}_leaf"), |leaf| {
+                        leaf.sleep(Duration::MAX)
+                    }));
+                    let report = child.wait();
+                    assert!(report.records()[0].exit().is_cancelled(), "{report}");
+                    ctx.check()?;
+                    unreachable!("the child group ends only when its parent is cancelled")
+                }
+                SpawnSibling => {
+                    drop(spawner.spawn(Worker::infallible(format!("{name}_sibling"), |_ctx| ())));
+                    Ok(Box::new(()))
+                }
+                PanicOnDropValue => Ok(Box::new(PanicOnDrop)),
+                SlowDropValue => Ok(Box::new(SlowDrop)),
+                Stubborn => {
+                    let _ = gate.recv();
+                    Ok(Box::new(()))
+                }
+            }
+        },
+    )
+}
+
+/// Runs one planned group and checks it; `Err` describes the violation.
+fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
+    let (release, gate) = bounded::<()>(0);
+    let supervisor = Supervisor::new().shutdown_timeout(plan.timeout());
+    let events = supervisor.events();
+    if plan.drop_listener {
+        drop(supervisor.events());
+    }
+    let spawner = supervisor.spawner();
+    let mut handles = Vec::new();
+    for (index, (behaviour, daemon)) in plan.workers.iter().enumerate() {
+        let name = format!("{label}_w{index}");
+        let worker = body(*behaviour, name, gate.clone(), spawner.clone()).daemon(*daemon);
+        let handle = supervisor.spawn(worker);
+        // Values whose Drop misbehaves are left to the runtime. If the
+        // worker already finished, this handle holds the last reference and
+        // the value is dropped here, as with a std `JoinHandle`.
+        if matches!(behaviour, PanicOnDropValue | SlowDropValue) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
+        } else {
+            handles.push((index, handle));
+        }
+    }
+    drop(spawner);
+
+    let from_afar = match plan.owner {
+        Owner::CancelsFirst => {
+            supervisor.cancel();
+            None
+        }
+        Owner::CancelledFromAfar => {
+            let canceller = supervisor.canceller();
+            Some(std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_micros(200));
+                canceller.cancel();
+            }))
+        }
+        Owner::Waits | Owner::CancelsLater => None,
+    };
+    let supervisor = match plan.owner {
+        Owner::CancelsLater => match supervisor.wait_timeout(Duration::from_millis(2)) {
+            Ok(report) => return check(plan, label, report, handles, events, release, None),
+            Err(supervisor) => {
+                supervisor.cancel();
+                supervisor
+            }
+        },
+        _ => supervisor,
+    };
+    let waited_from = Instant::now();
+    let bound = if plan.has_stubborn() {
+        HUNG_AFTER + EPSILON
+    } else {
+        EPSILON
+    };
+    let report = match supervisor.wait_timeout(plan.timeout() + EPSILON) {
+        Ok(report) => report,
+        Err(_) => return Err(format!("{label}: wait() did not return: {plan:?}")),
+    };
+    let waited = waited_from.elapsed();
+    if let Some(thread) = from_afar {
+        thread.join().unwrap();
+    }
+    if waited > bound {
+        return Err(format!(
+            "{label}: wait() took {waited:?} (bound {bound:?}): {plan:?}\n{report}"
+        ));
+    }
+    check(plan, label, report, handles, events, release, Some(waited))
+}
+
+fn check(
+    plan: &Plan,
+    label: &str,
+    report: Report,
+    handles: Vec<(usize, threadkit::Handle<Box<dyn std::any::Any + Send>>)>,
+    events: threadkit::Events,
+    release: Sender<()>,
+    _waited: Option<Duration>,
+) -> Result<(), String> {
+    let context = || format!("{label}: {plan:?}\n{report}");
+    let events: Vec<Event> = events.try_iter().collect();
+    drop(release); // stubborn workers may end now
+
+    // Exactly once, as planned.
+    let mut expected: HashMap<String, i32> = HashMap::new();
+    for (index, (behaviour, _)) in plan.workers.iter().enumerate() {
+        expected.insert(format!("{label}_w{index}"), behaviour.code());
+        if *behaviour == SpawnSibling {
+            expected.insert(format!("{label}_w{index}_sibling"), 0);
+        }
+    }
+    if report.records().len() != expected.len() || report.folded() != 0 {
+        return Err(format!(
+            "{} records for {} workers: {}",
+            report.records().len(),
+            expected.len(),
+            context()
+        ));
+    }
+    for record in report.records() {
+        match expected.get(record.name()) {
+            Some(code) if *code == record.code() => {}
+            Some(code) => {
+                return Err(format!(
+                    "{} ended {} (code {}), planned code {code}: {}",
+                    record.name(),
+                    record.exit(),
+                    record.code(),
+                    context()
+                ))
+            }
+            None => return Err(format!("unplanned record {}: {}", record.name(), context())),
+        }
+    }
+    for (index, handle) in handles {
+        let exit = handle.join();
+        let planned = plan.workers[index].0.code();
+        if exit.code() != planned {
+            return Err(format!(
+                "handle of w{index} says {exit}, planned {planned}: {}",
+                context()
+            ));
+        }
+    }
+
+    // Events: order per worker and per group.
+    let mut started: HashMap<&str, usize> = HashMap::new();
+    let mut exited: HashMap<&str, usize> = HashMap::new();
+    let mut shutdowns = Vec::new();
+    let mut first_failure_event: Option<(usize, &str)> = None;
+    for (at, event) in events.iter().enumerate() {
+        match event {
+            Event::Started { worker, .. } => {
+                if started.insert(worker, at).is_some() {
+                    return Err(format!("{worker} started twice: {}", context()));
+                }
+            }
+            Event::Exited(record) => {
+                if !started.contains_key(record.name()) {
+                    return Err(format!(
+                        "{} exited before it started: {}",
+                        record.name(),
+                        context()
+                    ));
+                }
+                if exited.insert(record.name(), at).is_some() {
+                    return Err(format!("{} exited twice: {}", record.name(), context()));
+                }
+                let failed = matches!(record.exit(), Exit::Failed(_) | Exit::Panicked(_));
+                if failed && first_failure_event.is_none() {
+                    first_failure_event = Some((at, record.name()));
+                }
+            }
+            Event::ShutdownStarted { cause, .. } => shutdowns.push((at, cause.clone())),
+            Event::Finished { exit_code } => {
+                if at + 1 != events.len() {
+                    return Err(format!("Finished is not the last event: {}", context()));
+                }
+                if *exit_code != report.exit_code() {
+                    return Err(format!("Finished says {exit_code}: {}", context()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !matches!(events.last(), Some(Event::Finished { .. })) {
+        return Err(format!("no Finished event: {}", context()));
+    }
+    if exited.len() != expected.len() {
+        return Err(format!(
+            "{} Exited events for {} workers: {}",
+            exited.len(),
+            expected.len(),
+            context()
+        ));
+    }
+    if shutdowns.len() > 1 {
+        return Err(format!(
+            "{} ShutdownStarted events: {}",
+            shutdowns.len(),
+            context()
+        ));
+    }
+    match (&shutdowns.first(), report.shutdown_cause()) {
+        (Some((_, event_cause)), Some(cause)) if event_cause == cause => {}
+        (None, None) => {}
+        (event, cause) => {
+            return Err(format!(
+                "cause {cause:?} but event {event:?}: {}",
+                context()
+            ))
+        }
+    }
+
+    // The first failure, against the recorded order.
+    let first = report
+        .first_failure()
+        .filter(|record| !record.exit().is_hung());
+    if first.map(|record| record.name()) != first_failure_event.map(|(_, name)| name) {
+        return Err(format!(
+            "first failure {:?}, events say {first_failure_event:?}: {}",
+            first.map(|r| r.name()),
+            context()
+        ));
+    }
+    if let Some((failed_at, name)) = first_failure_event {
+        let shutdown_after = shutdowns.first().is_none_or(|(at, _)| *at > failed_at);
+        let cause_is_it = matches!(report.shutdown_cause(), Some(ShutdownCause::Failed { worker }) if &**worker == name);
+        if shutdown_after && !cause_is_it {
+            return Err(format!(
+                "{name} failed before any shutdown but did not cause one (fail-fast): {}",
+                context()
+            ));
+        }
+    }
+
+    // A group the owner did not cancel finished by itself, for the right reason.
+    if plan.owner == Owner::Waits && !plan.workers.iter().any(|(b, _)| b.is_failure()) {
+        if report.shutdown_cause() != Some(&ShutdownCause::Completed) {
+            return Err(format!(
+                "expected completion, got {:?}: {}",
+                report.shutdown_cause(),
+                context()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn os_threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count())
+}
+
+/// Waits (bounded) for the OS thread count to come back down to `baseline`:
+/// threads of hung workers end once released, a moment after.
+fn settle_threads(baseline: usize) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = os_threads();
+        if now <= baseline {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{now} OS threads remain, baseline {baseline}"));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn setting(name: &str) -> Option<u64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+}
+
+/// Counts panics seen by a user hook chained behind threadkit's, which
+/// silences the planned ones.
+fn count_panics() -> Arc<AtomicUsize> {
+    static INSTALL: Once = Once::new();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let seen = counter.clone();
+    INSTALL.call_once(move || {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.payload().downcast_ref::<&str>().copied().unwrap_or("");
+            if message.starts_with("stress: ") {
+                seen.fetch_add(1, Ordering::Relaxed);
+            } else {
+                default(info);
+            }
+        }));
+    });
+    counter
+}
+
+#[test]
+fn random_groups_keep_every_guarantee() {
+    let panics = count_panics();
+    let seeds: Vec<u64> = match setting("THREADKIT_STRESS_SEED") {
+        Some(seed) => vec![seed],
+        None => vec![0x5eed_cafe, 1, 2, 3],
+    };
+    let groups_per_seed = setting("THREADKIT_STRESS_GROUPS").unwrap_or(150) as usize;
+    let baseline = os_threads();
+    let started = Instant::now();
+    let mut groups = 0;
+    let mut planned_panics = 0;
+    for seed in seeds {
+        let mut round = 0;
+        while round * GROUPS_PER_ROUND * (DRIVERS as usize) < groups_per_seed {
+            let drivers: Vec<_> = (0..DRIVERS)
+                .map(|driver| {
+                    let mut rng = Rng::new(seed ^ (round as u64) << 8 ^ driver);
+                    std::thread::spawn(move || {
+                        let mut panics = 0;
+                        for n in 0..GROUPS_PER_ROUND {
+                            let plan = Plan::random(&mut rng);
+                            panics += plan
+                                .workers
+                                .iter()
+                                .filter(|(b, _)| matches!(b, Panic | PanicOnDropValue))
+                                .count();
+                            let label = format!("s{seed}r{round}d{driver}g{n}");
+                            run_group(&plan, &label).map_err(|e| format!("seed {seed}: {e}"))?;
+                        }
+                        Ok::<usize, String>(panics)
+                    })
+                })
+                .collect();
+            for driver in drivers {
+                let outcome = driver.join().unwrap_or_else(|payload| {
+                    let message = payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+                    Err(format!("a driver panicked: {message:?}"))
+                });
+                match outcome {
+                    Ok(panics) => planned_panics += panics,
+                    Err(violation) => panic!("{violation}"),
+                }
+            }
+            groups += GROUPS_PER_ROUND * DRIVERS as usize;
+            settle_threads(baseline).unwrap_or_else(|e| panic!("seed {seed} round {round}: {e}"));
+            round += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "stress: {groups} groups in {seconds:.1} s ({:.0} groups/s)",
+        groups as f64 / seconds
+    );
+    // The hook chain saw every planned panic (threadkit's hook chains to it).
+    assert!(
+        panics.load(Ordering::Relaxed) >= planned_panics,
+        "the user's hook missed panics"
+    );
+}
