@@ -67,8 +67,16 @@ MUTANTS = {
     ),
     "value_stored_after_outcome": (
         "threadkit/src/protocol/shared.rs",
+        "    if let Exit::Returned(value) = exit {\n"
+        "        *lock(&shared.value) = Some(value);\n"
+        "    }\n"
         "    match shared.member.cell.fill(outcome.clone()) {",
-        "    std::thread::yield_now();\n    match shared.member.cell.fill(outcome.clone()) {",
+        "    let filled = shared.member.cell.fill(outcome.clone());\n"
+        "    std::thread::yield_now();\n"
+        "    if let Exit::Returned(value) = exit {\n"
+        "        *lock(&shared.value) = Some(value);\n"
+        "    }\n"
+        "    match filled {",
     ),
 }
 
