@@ -52,8 +52,28 @@ pub struct SuperviseAttr {
     pub krate: Option<Path>,
 }
 
+/// Runs `parser` over all of `tokens`. syn reports running out of tokens
+/// at the call site, which is not in the user's input; such an error is
+/// moved to the input's last token, where the missing part belongs.
+pub fn parse_all<T>(parser: impl Parser<Output = T>, tokens: TokenStream) -> syn::Result<T> {
+    let last = tokens.clone().into_iter().last().map(|tree| match tree {
+        proc_macro2::TokenTree::Group(group) => group.span_close(),
+        tree => tree.span(),
+    });
+    parser.parse2(tokens).map_err(|error| match last {
+        Some(last) if is_call_site(error.span()) => syn::Error::new(last, error),
+        _ => error,
+    })
+}
+
+/// Spans are opaque, but within one expansion the call site always prints
+/// the same, and differently from any token of the input.
+fn is_call_site(span: proc_macro2::Span) -> bool {
+    format!("{span:?}") == format!("{:?}", proc_macro2::Span::call_site())
+}
+
 fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
-    match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+    match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
         Ok(metas) => metas.into_iter().collect(),
         Err(error) => {
             errors.push(error);

@@ -62,7 +62,7 @@ pub fn expect_item<T>(
     accept: impl FnOnce(Item) -> Option<T>,
     mut errors: Errors,
 ) -> Result<(T, Errors), TokenStream> {
-    match syn::parse2::<Item>(input.clone()) {
+    match crate::attr::parse_all(<Item as syn::parse::Parse>::parse, input.clone()) {
         Ok(item) => {
             let (keyword, kind) = (item_keyword(&item), item_kind(&item));
             match accept(item) {

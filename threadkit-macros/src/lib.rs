@@ -14,6 +14,9 @@ mod fallback;
 mod supervise;
 mod valid;
 
+#[cfg(test)]
+mod proptests;
+
 use proc_macro::TokenStream;
 
 /// Turns a function into a constructor of a not-yet-started
