@@ -238,10 +238,8 @@ fn child_groups_run_in_a_loop_and_the_parent_still_cancels_the_live_one() {
         for _ in 0..200 {
             let child = Supervisor::child_of(ctx);
             child.spawn(Worker::new("leaf", |_ctx| ()));
-            child
-                .wait()
-                .into_result()
-                .map_err(|error| error.to_string())?;
+            let report = child.wait();
+            report.into_result().map_err(|error| error.to_string())?;
         }
         let child = Supervisor::child_of(ctx);
         child.spawn(Worker::new("waits", |leaf| leaf.sleep(LONG)));

@@ -392,10 +392,8 @@ fn check(
     let mut first_failure_event: Option<(usize, &str)> = None;
     for (at, event) in events.iter().enumerate() {
         match event {
-            Event::Started { worker, .. } => {
-                if started.insert(worker, at).is_some() {
-                    return Err(format!("{worker} started twice: {}", context()));
-                }
+            Event::Started { worker, .. } if started.insert(worker, at).is_some() => {
+                return Err(format!("{worker} started twice: {}", context()));
             }
             Event::Exited(record) => {
                 if !started.contains_key(record.name()) {
@@ -466,7 +464,7 @@ fn check(
         ));
     }
     if let Some((failed_at, name)) = first_failure_event {
-        let shutdown_after = shutdowns.first().is_none_or(|(at, _)| *at > failed_at);
+        let shutdown_after = shutdowns.first().map_or(true, |(at, _)| *at > failed_at);
         let cause_is_it = matches!(report.shutdown_cause(), Some(ShutdownCause::Failed { worker }) if &**worker == name);
         if shutdown_after && !cause_is_it {
             return Err(format!(
@@ -477,14 +475,13 @@ fn check(
     }
 
     // A group the owner did not cancel finished by itself, for the right reason.
-    if plan.owner == Owner::Waits && !plan.workers.iter().any(|(b, _)| b.is_failure()) {
-        if report.shutdown_cause() != Some(&ShutdownCause::Completed) {
-            return Err(format!(
-                "expected completion, got {:?}: {}",
-                report.shutdown_cause(),
-                context()
-            ));
-        }
+    let completes = plan.owner == Owner::Waits && !plan.workers.iter().any(|(b, _)| b.is_failure());
+    if completes && report.shutdown_cause() != Some(&ShutdownCause::Completed) {
+        return Err(format!(
+            "expected completion, got {:?}: {}",
+            report.shutdown_cause(),
+            context()
+        ));
     }
     Ok(())
 }
