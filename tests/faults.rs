@@ -239,7 +239,9 @@ fn child_groups_run_in_a_loop_and_the_parent_still_cancels_the_live_one() {
             let child = Supervisor::child_of(ctx);
             child.spawn(Worker::new("leaf", |_ctx| ()));
             let report = child.wait();
-            report.into_result().map_err(|error| error.to_string())?;
+            if let Err(error) = report.into_result() {
+                return Err(error.to_string());
+            }
         }
         let child = Supervisor::child_of(ctx);
         child.spawn(Worker::new("waits", |leaf| leaf.sleep(LONG)));
