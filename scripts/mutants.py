@@ -116,11 +116,24 @@ def run(name, file, find, replace, work):
                 ).returncode
             except subprocess.TimeoutExpired:
                 status = "timeout"
-        if status != 0:
-            killers.append(f"{check} ({'timeout' if status == 'timeout' else 'failed'})")
+        if status == 0:
+            continue
+        text = open(log).read()
+        if "could not compile" in text:
+            return f"{name}: DID NOT COMPILE ({check}); fix the mutant", False
+        killers.append(f"{check} ({'timeout' if status == 'timeout' else why(text)})")
     if killers:
-        return f"{name}: killed by {', '.join(killers)}", True
+        return f"{name}: killed by " + "; ".join(killers), True
     return f"{name}: SURVIVED", False
+
+
+def why(log):
+    """The first assertion message in a test log, shortened."""
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        if "panicked at" in line and index + 1 < len(lines):
+            return lines[index + 1].strip()[:110]
+    return "failed"
 
 
 def main():
