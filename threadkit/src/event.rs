@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{IntoIter, Iter, Receiver};
+use crossbeam_channel::{Iter, Receiver};
 
 use crate::protocol::Group;
 use crate::report::Record;
@@ -165,10 +165,7 @@ impl IntoIterator for Events {
     type Item = Event;
     type IntoIter = EventsIntoIter;
     fn into_iter(self) -> EventsIntoIter {
-        EventsIntoIter {
-            events: self.receiver.clone().into_iter(),
-            _subscription: self,
-        }
+        EventsIntoIter { events: self }
     }
 }
 
@@ -192,14 +189,13 @@ impl<'a> IntoIterator for &'a Events {
 /// assert_eq!(events.into_iter().count(), 4); // started, exited, shutdown, finished
 /// ```
 pub struct EventsIntoIter {
-    events: IntoIter<Event>,
-    _subscription: Events,
+    events: Events,
 }
 
 impl Iterator for EventsIntoIter {
     type Item = Event;
     fn next(&mut self) -> Option<Event> {
-        self.events.next()
+        self.events.receiver.recv().ok()
     }
 }
 

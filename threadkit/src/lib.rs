@@ -27,7 +27,9 @@ pub use handle::Handle;
 pub use panic::{Location, Panic};
 pub use report::{Record, Report, ReportError};
 pub use supervised::Supervised;
-pub use supervisor::{Canceller, Spawner, Supervisor, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use supervisor::{
+    Canceller, Spawner, Supervisor, DEFAULT_RETAINED_RECORDS, DEFAULT_SHUTDOWN_TIMEOUT,
+};
 pub use worker::{Worker, WorkerResult};
 
 /// The channels workers use, re-exported so that `select!` on a worker's

@@ -5,9 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::event::Events;
-use crate::protocol::{
-    drop_quietly, CancelToken, Group, HookId, Membership, Shared, DEFAULT_RETAINED,
-};
+use crate::protocol::{drop_quietly, CancelToken, Group, HookId, Membership, Shared};
 use crate::sync::{deadline_after, Arc};
 use crate::{Context, Handle, Report, Worker};
 
@@ -66,12 +64,26 @@ impl Drop for ParentLink {
 }
 
 /// The default [`Supervisor::shutdown_timeout`]: 5 seconds.
+///
+/// ```
+/// assert_eq!(threadkit::DEFAULT_SHUTDOWN_TIMEOUT, std::time::Duration::from_secs(5));
+/// ```
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
-const _: () = assert!(
-    DEFAULT_RETAINED == 1024,
-    "the docs of retain_records say 1024"
-);
+/// The default [`Supervisor::retain_records`]: 1024 records besides the
+/// first failure.
+///
+/// ```
+/// use threadkit::{Supervisor, Worker, DEFAULT_RETAINED_RECORDS};
+/// let supervisor = Supervisor::new();
+/// for n in 0..DEFAULT_RETAINED_RECORDS + 1 {
+///     supervisor.spawn(Worker::new(format!("job_{n}"), |_ctx| ()));
+/// }
+/// let report = supervisor.wait();
+/// assert_eq!(report.records().len(), DEFAULT_RETAINED_RECORDS);
+/// assert_eq!(report.folded(), 1);
+/// ```
+pub const DEFAULT_RETAINED_RECORDS: usize = 1024;
 
 impl Supervisor {
     /// An empty group with the default shutdown timeout (5 s).
@@ -145,7 +157,8 @@ impl Supervisor {
     }
 
     /// How many finished workers' [`Record`](crate::Record)s the group keeps
-    /// besides the first failure (default 1024), so that a group that runs
+    /// besides the first failure (default [`DEFAULT_RETAINED_RECORDS`],
+    /// 1024), so that a group that runs
     /// a worker per request for months stays in bounded memory.
     ///
     /// When one more record arrives, the oldest kept record that is not a

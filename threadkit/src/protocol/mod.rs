@@ -34,7 +34,6 @@ mod tests;
 
 pub(crate) use cell::ExitCell;
 pub(crate) use group::{Group, MemberId};
-pub(crate) use records::DEFAULT_RETAINED;
 pub(crate) use shared::{record, ExitGuard, Member, Membership, Shared};
 pub(crate) use token::{CancelToken, HookId};
 

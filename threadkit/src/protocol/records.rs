@@ -13,9 +13,6 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::report::{Folded, Record, Report};
 use crate::ShutdownCause;
 
-/// The default [`Supervisor::retain_records`](crate::Supervisor::retain_records).
-pub(crate) const DEFAULT_RETAINED: usize = 1024;
-
 pub(crate) struct Records {
     limit: usize,
     /// By spawn sequence number, so the report lists them in spawn order.
@@ -30,7 +27,7 @@ pub(crate) struct Records {
 impl Records {
     pub(crate) fn new() -> Self {
         Records {
-            limit: DEFAULT_RETAINED,
+            limit: crate::DEFAULT_RETAINED_RECORDS,
             kept: BTreeMap::new(),
             first_failure: None,
             others: VecDeque::new(),
