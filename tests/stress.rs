@@ -25,11 +25,14 @@
 //! long run: `THREADKIT_STRESS_GROUPS=20000 cargo test --release --test stress`.
 //! `scripts/mutants.sh` shows this test failing on broken protocols.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
+use common::{os_threads, threads_back_to};
 use threadkit::channel::{bounded, select, Receiver, Sender};
 use threadkit::{BoxError, Cancelled, Event, Exit, Report, ShutdownCause, Supervisor, Worker};
 
@@ -486,26 +489,6 @@ fn check(
     Ok(())
 }
 
-fn os_threads() -> usize {
-    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count())
-}
-
-/// Waits (bounded) for the OS thread count to come back down to `baseline`:
-/// threads of hung workers end once released, a moment after.
-fn settle_threads(baseline: usize) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = os_threads();
-        if now <= baseline {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{now} OS threads remain, baseline {baseline}"));
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 fn setting(name: &str) -> Option<u64> {
     std::env::var(name)
         .ok()
@@ -580,7 +563,7 @@ fn random_groups_keep_every_guarantee() {
                 }
             }
             groups += GROUPS_PER_ROUND * DRIVERS as usize;
-            settle_threads(baseline).unwrap_or_else(|e| panic!("seed {seed} round {round}: {e}"));
+            threads_back_to(baseline).unwrap_or_else(|e| panic!("seed {seed} round {round}: {e}"));
             round += 1;
         }
     }

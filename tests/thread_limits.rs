@@ -6,14 +6,13 @@
 //! is no substitute: near it, std itself aborts when a new thread's stack
 //! fits but its signal stack does not.)
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
+use common::{os_threads, threads_back_to};
 use threadkit::{Exit, Supervisor, Worker};
-
-fn os_threads() -> usize {
-    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count())
-}
 
 #[test]
 #[ignore = "a child process of the other tests in this file"]
@@ -67,11 +66,7 @@ fn thousands_near_the_limit() {
         "only {cancelled} threads started: is the limit too low?"
     );
     assert_eq!(report.exit_code(), 1);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while os_threads() > baseline && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(os_threads(), baseline, "threads left behind");
+    threads_back_to(baseline).unwrap();
     println!("CHILD OK: {cancelled} started and were cancelled, {refused} refused");
 }
 
@@ -107,11 +102,7 @@ fn thousands_at_the_limit() {
     }
     assert_eq!(refused + hung, 3000);
     assert!(refused > 2000, "only {refused} refused");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while os_threads() > baseline && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(os_threads(), baseline, "threads left behind");
+    threads_back_to(baseline).unwrap();
     println!("CHILD OK: {hung} started and hung, {refused} refused");
 }
 

@@ -34,3 +34,25 @@ impl Release {
         self.0.take();
     }
 }
+
+/// The process's OS threads, from `/proc/self/task` (0 where there is none).
+pub fn os_threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count())
+}
+
+/// Waits, at most 30 s, for the OS thread count to come back down to
+/// `baseline`: a released thread ends a moment after its worker's exit is
+/// recorded. `Err` says how many remain.
+pub fn threads_back_to(baseline: usize) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = os_threads();
+        if now <= baseline {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{now} OS threads remain, baseline {baseline}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
