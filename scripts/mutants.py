@@ -8,8 +8,8 @@ must fail on it. A mutant that survives is a hole in the proof machinery.
     scripts/mutants.py            # every mutant
     scripts/mutants.py NAME...    # only these
 
-Each mutant is applied to a copy of the tree in a temporary directory (the
-working tree is never touched); shared target directories under
+Each mutant is applied to a copy of a snapshot of the tree taken at start
+(the working tree is never touched); shared target directories under
 target/mutants keep the rebuilds incremental. Prints one line per mutant and
 exits non-zero if any survived or no longer applies.
 """
@@ -90,14 +90,9 @@ CHECKS = [
 ]
 
 
-def copy_tree(destination):
-    ignore = shutil.ignore_patterns("target", ".git")
-    shutil.copytree(ROOT, destination, ignore=ignore)
-
-
 def run(name, file, find, replace, work):
     copy = os.path.join(work, name)
-    copy_tree(copy)
+    shutil.copytree(os.path.join(work, "base"), copy)
     path = os.path.join(copy, file)
     text = open(path).read()
     if text.count(find) != 1:
@@ -143,6 +138,8 @@ def main():
         sys.exit(f"unknown mutants: {unknown}; known: {list(MUTANTS)}")
     failures = 0
     with tempfile.TemporaryDirectory() as work:
+        # One snapshot, so that edits made while this runs do not leak in.
+        shutil.copytree(ROOT, os.path.join(work, "base"), ignore=shutil.ignore_patterns("target", ".git"))
         for name in wanted:
             line, killed = run(name, *MUTANTS[name], work)
             print(line, flush=True)
