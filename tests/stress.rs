@@ -16,11 +16,12 @@
 //! - the process's OS thread count returns to its baseline after every
 //!   round.
 //!
-//! Hostile concurrency: concurrent cancellers, workers spawning into their
-//! own group, child groups, dropped handles and event receivers, values
-//! whose `Drop` panics or is slow, a chained panic hook.
+//! Hostile concurrency: concurrent cancellers, owners that drop the
+//! supervisor without waiting, workers spawning into their own group, child
+//! groups, dropped handles and event receivers, values whose `Drop` panics
+//! or is slow, a chained panic hook.
 //!
-//! `THREADKIT_STRESS_GROUPS` (groups per seed, default 150) and
+//! `THREADKIT_STRESS_GROUPS` (groups per seed, default 240) and
 //! `THREADKIT_STRESS_SEED` (one seed instead of the default four) make a
 //! long run: `THREADKIT_STRESS_GROUPS=20000 cargo test --release --test stress`.
 //! `scripts/mutants.sh` shows this test failing on broken protocols.
@@ -158,6 +159,9 @@ enum Owner {
     CancelsLater,
     /// Another thread cancels while the owner waits.
     CancelledFromAfar,
+    /// Drops the supervisor without waiting: the group must still record
+    /// every exit and tell its listener `Finished` by the deadline.
+    Drops,
 }
 
 #[derive(Debug)]
@@ -185,10 +189,11 @@ impl Plan {
         let has_non_daemon = workers.iter().any(|(_, daemon)| !daemon);
         // Waiting without cancelling only ends if the group ends by itself.
         let can_wait = fails || (non_daemons_finish && has_non_daemon);
-        let owner = match rng.below(4) {
+        let owner = match rng.below(5) {
             0 if can_wait => Owner::Waits,
             1 => Owner::CancelsFirst,
             2 => Owner::CancelledFromAfar,
+            3 => Owner::Drops,
             _ => Owner::CancelsLater,
         };
         Plan {
@@ -299,11 +304,32 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
                 canceller.cancel();
             }))
         }
+        Owner::Drops => {
+            let dropped_at = Instant::now();
+            drop(supervisor);
+            let events = events_until_finished(&events, plan.timeout() + EPSILON)
+                .map_err(|error| format!("{label}: {error}: {plan:?}"))?;
+            let waited = dropped_at.elapsed();
+            let bound = if plan.has_stubborn() {
+                HUNG_AFTER + EPSILON
+            } else {
+                EPSILON
+            };
+            if waited > bound {
+                return Err(format!(
+                    "{label}: Finished came {waited:?} after the drop (bound {bound:?}): {plan:?}"
+                ));
+            }
+            return check(plan, label, None, handles, events, release);
+        }
         Owner::Waits | Owner::CancelsLater => None,
     };
     let supervisor = match plan.owner {
         Owner::CancelsLater => match supervisor.wait_timeout(Duration::from_millis(2)) {
-            Ok(report) => return check(plan, label, report, handles, events, release, None),
+            Ok(report) => {
+                let events = events.try_iter().collect();
+                return check(plan, label, Some(report), handles, events, release);
+            }
             Err(supervisor) => {
                 supervisor.cancel();
                 supervisor
@@ -330,23 +356,49 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
             "{label}: wait() took {waited:?} (bound {bound:?}): {plan:?}\n{report}"
         ));
     }
-    check(plan, label, report, handles, events, release, Some(waited))
+    let events = events.try_iter().collect();
+    check(plan, label, Some(report), handles, events, release)
 }
 
+/// Every event up to `Finished`, waiting at most `bound` for it.
+fn events_until_finished(
+    events: &threadkit::Events,
+    bound: Duration,
+) -> Result<Vec<Event>, String> {
+    let deadline = Instant::now() + bound;
+    let mut seen = Vec::new();
+    loop {
+        match events.recv_deadline(deadline) {
+            Ok(event) => {
+                let finished = matches!(event, Event::Finished { .. });
+                seen.push(event);
+                if finished {
+                    return Ok(seen);
+                }
+            }
+            Err(error) => return Err(format!("no Finished event ({error}) after {seen:?}")),
+        }
+    }
+}
+
+/// Checks a group's outcome against its plan, from its events and, unless
+/// the owner dropped the supervisor, its report.
 fn check(
     plan: &Plan,
     label: &str,
-    report: Report,
+    report: Option<Report>,
     handles: Vec<(usize, threadkit::Handle<Box<dyn std::any::Any + Send>>)>,
-    events: threadkit::Events,
+    events: Vec<Event>,
     release: Sender<()>,
-    _waited: Option<Duration>,
 ) -> Result<(), String> {
-    let context = || format!("{label}: {plan:?}\n{report}");
-    let events: Vec<Event> = events.try_iter().collect();
+    let shown = report
+        .as_ref()
+        .map_or("(supervisor dropped)".to_owned(), Report::to_string);
+    let context = || format!("{label}: {plan:?}\n{shown}");
     drop(release); // stubborn workers may end now
 
-    // Exactly once, as planned.
+    // Exactly once, as planned: one Exited event per worker, with the
+    // planned code, and the report and the handles agree.
     let mut expected: HashMap<String, i32> = HashMap::new();
     for (index, (behaviour, _)) in plan.workers.iter().enumerate() {
         expected.insert(format!("{label}_w{index}"), behaviour.code());
@@ -354,15 +406,22 @@ fn check(
             expected.insert(format!("{label}_w{index}_sibling"), 0);
         }
     }
-    if report.records().len() != expected.len() || report.folded() != 0 {
+    let records: Vec<&threadkit::Record> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Exited(record) => Some(record),
+            _ => None,
+        })
+        .collect();
+    if records.len() != expected.len() {
         return Err(format!(
-            "{} records for {} workers: {}",
-            report.records().len(),
+            "{} Exited events for {} workers: {}",
+            records.len(),
             expected.len(),
             context()
         ));
     }
-    for record in report.records() {
+    for record in &records {
         match expected.get(record.name()) {
             Some(code) if *code == record.code() => {}
             Some(code) => {
@@ -375,6 +434,25 @@ fn check(
                 ))
             }
             None => return Err(format!("unplanned record {}: {}", record.name(), context())),
+        }
+    }
+    if let Some(report) = &report {
+        if report.records().len() != expected.len() || report.folded() != 0 {
+            return Err(format!(
+                "{} records for {} workers: {}",
+                report.records().len(),
+                expected.len(),
+                context()
+            ));
+        }
+        for record in report.records() {
+            if expected.get(record.name()) != Some(&record.code()) {
+                return Err(format!(
+                    "the report disagrees on {}: {}",
+                    record.name(),
+                    context()
+                ));
+            }
         }
     }
     for (index, handle) in handles {
@@ -392,7 +470,9 @@ fn check(
     let mut started: HashMap<&str, usize> = HashMap::new();
     let mut exited: HashMap<&str, usize> = HashMap::new();
     let mut shutdowns = Vec::new();
-    let mut first_failure_event: Option<(usize, &str)> = None;
+    let mut first_failure_event: Option<(usize, &str, i32)> = None;
+    let mut hung = false;
+    let mut finished_code = None;
     for (at, event) in events.iter().enumerate() {
         match event {
             Event::Started { worker, .. } if started.insert(worker, at).is_some() => {
@@ -411,29 +491,28 @@ fn check(
                 }
                 let failed = matches!(record.exit(), Exit::Failed(_) | Exit::Panicked(_));
                 if failed && first_failure_event.is_none() {
-                    first_failure_event = Some((at, record.name()));
+                    first_failure_event = Some((at, record.name(), record.code()));
                 }
+                hung |= record.exit().is_hung();
             }
             Event::ShutdownStarted { cause, .. } => shutdowns.push((at, cause.clone())),
             Event::Finished { exit_code } => {
                 if at + 1 != events.len() {
                     return Err(format!("Finished is not the last event: {}", context()));
                 }
-                if *exit_code != report.exit_code() {
-                    return Err(format!("Finished says {exit_code}: {}", context()));
-                }
+                finished_code = Some(*exit_code);
             }
             _ => {}
         }
     }
-    if !matches!(events.last(), Some(Event::Finished { .. })) {
-        return Err(format!("no Finished event: {}", context()));
-    }
-    if exited.len() != expected.len() {
+    let code = match (first_failure_event, hung) {
+        (Some((_, _, code)), _) => code,
+        (None, true) => 124,
+        (None, false) => 0,
+    };
+    if finished_code != Some(code) {
         return Err(format!(
-            "{} Exited events for {} workers: {}",
-            exited.len(),
-            expected.len(),
+            "Finished says {finished_code:?}, the exits say {code}: {}",
             context()
         ));
     }
@@ -444,32 +523,33 @@ fn check(
             context()
         ));
     }
-    match (&shutdowns.first(), report.shutdown_cause()) {
-        (Some((_, event_cause)), Some(cause)) if event_cause == cause => {}
-        (None, None) => {}
-        (event, cause) => {
+    let cause = shutdowns.first().map(|(_, cause)| cause);
+    if let Some(report) = &report {
+        if report.shutdown_cause() != cause || report.exit_code() != code {
             return Err(format!(
-                "cause {cause:?} but event {event:?}: {}",
+                "the report disagrees with the events on the cause or code: {}",
                 context()
-            ))
+            ));
         }
     }
 
     // The first failure, against the recorded order.
-    let first = report
-        .first_failure()
-        .filter(|record| !record.exit().is_hung());
-    if first.map(|record| record.name()) != first_failure_event.map(|(_, name)| name) {
-        return Err(format!(
-            "first failure {:?}, events say {first_failure_event:?}: {}",
-            first.map(|r| r.name()),
-            context()
-        ));
+    if let Some(report) = &report {
+        let first = report
+            .first_failure()
+            .filter(|record| !record.exit().is_hung());
+        if first.map(|record| record.name()) != first_failure_event.map(|(_, name, _)| name) {
+            return Err(format!(
+                "first failure {:?}, events say {first_failure_event:?}: {}",
+                first.map(|r| r.name()),
+                context()
+            ));
+        }
     }
-    if let Some((failed_at, name)) = first_failure_event {
+    if let Some((failed_at, name, _)) = first_failure_event {
         let shutdown_after = shutdowns.first().map_or(true, |(at, _)| *at > failed_at);
-        let cause_is_it = matches!(report.shutdown_cause(), Some(ShutdownCause::Failed { worker }) if &**worker == name);
-        if shutdown_after && !cause_is_it {
+        let caused = matches!(cause, Some(ShutdownCause::Failed { worker }) if &**worker == name);
+        if shutdown_after && !caused {
             return Err(format!(
                 "{name} failed before any shutdown but did not cause one (fail-fast): {}",
                 context()
@@ -479,12 +559,8 @@ fn check(
 
     // A group the owner did not cancel finished by itself, for the right reason.
     let completes = plan.owner == Owner::Waits && !plan.workers.iter().any(|(b, _)| b.is_failure());
-    if completes && report.shutdown_cause() != Some(&ShutdownCause::Completed) {
-        return Err(format!(
-            "expected completion, got {:?}: {}",
-            report.shutdown_cause(),
-            context()
-        ));
+    if completes && cause != Some(&ShutdownCause::Completed) {
+        return Err(format!("expected completion, got {cause:?}: {}", context()));
     }
     Ok(())
 }
@@ -522,7 +598,7 @@ fn random_groups_keep_every_guarantee() {
         Some(seed) => vec![seed],
         None => vec![0x5eed_cafe, 1, 2, 3],
     };
-    let groups_per_seed = setting("THREADKIT_STRESS_GROUPS").unwrap_or(150) as usize;
+    let groups_per_seed = setting("THREADKIT_STRESS_GROUPS").unwrap_or(240) as usize;
     let baseline = os_threads();
     let started = Instant::now();
     let mut groups = 0;
