@@ -1,13 +1,16 @@
 //! The annotated items, parsed into what the expansion needs.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::{
-    Attribute, Block, Fields, FnArg, GenericArgument, Ident, ItemFn, ItemStruct, Pat,
+    Attribute, Block, Fields, FnArg, GenericArgument, Ident, Item, ItemFn, ItemStruct, Pat,
     PathArguments, ReturnType, Signature, Type, Visibility,
 };
 
-use crate::attr::{self, Errors};
+use crate::attr;
+use crate::errors::{parse_all, Errors};
 
 /// A `#[worker]` function.
 pub struct WorkerFn {
@@ -79,6 +82,18 @@ impl WorkerFn {
     pub fn default_name(&self) -> String {
         self.sig.ident.unraw().to_string()
     }
+
+    /// The constructor's parameters: every one but `&Context`, under the
+    /// names the constructor uses for them.
+    pub fn constructor_params(&self) -> impl Iterator<Item = TokenStream> + '_ {
+        self.params
+            .iter()
+            .filter(|param| !param.is_context)
+            .map(|param| {
+                let (name, ty) = (&param.ident, &param.ty);
+                quote!(#name: #ty)
+            })
+    }
 }
 
 impl Param {
@@ -126,6 +141,18 @@ pub fn context_path(ty: &Type) -> Option<&syn::TypePath> {
 }
 
 impl Output {
+    /// The type the constructor's `Worker<T>` carries.
+    pub fn worker_type(&self, krate: &TokenStream) -> TokenStream {
+        match self {
+            Output::Unit | Output::Never => quote!(()),
+            Output::Result { ok: Some(ok), .. } => quote!(#ok),
+            Output::Result { ty, ok: None } => {
+                quote_spanned!(ty.span()=> <#ty as #krate::__private::WorkerResult>::Output)
+            }
+            Output::Plain(ty) => quote!(#ty),
+        }
+    }
+
     fn new(output: &ReturnType) -> Self {
         let ty = match output {
             ReturnType::Default => return Output::Unit,
@@ -187,5 +214,64 @@ impl SuperviseStruct {
             }
         }
         SuperviseStruct { item, fields }
+    }
+}
+
+/// Parses the annotated item and returns it when `accept` takes it. Else
+/// the error, naming what the attribute `goes_on`, is in `errors`, and
+/// `Err` holds what to re-emit beside it: the item, or nothing when the
+/// input is not an item at all (re-emitting an expression could change how
+/// the code around it parses).
+pub fn parse_item<T>(
+    input: &TokenStream,
+    goes_on: &str,
+    accept: impl FnOnce(Item) -> Option<T>,
+    errors: &mut Errors,
+) -> Result<T, TokenStream> {
+    match parse_all(<Item as syn::parse::Parse>::parse, input.clone()) {
+        Ok(item) => {
+            let (keyword, kind) = (item_keyword(&item), item_kind(&item));
+            accept(item).ok_or_else(|| {
+                errors.at(keyword, format_args!("{goes_on}, not on {kind}"));
+                input.clone()
+            })
+        }
+        Err(error) => {
+            errors.at_span(error.span(), goes_on);
+            Err(TokenStream::new())
+        }
+    }
+}
+
+/// The token to point at when an item is the wrong kind.
+fn item_keyword(item: &Item) -> TokenStream {
+    match item {
+        Item::Struct(item) => item.struct_token.to_token_stream(),
+        Item::Enum(item) => item.enum_token.to_token_stream(),
+        Item::Union(item) => item.union_token.to_token_stream(),
+        Item::Impl(item) => item.impl_token.to_token_stream(),
+        Item::Trait(item) => item.trait_token.to_token_stream(),
+        Item::Const(item) => item.const_token.to_token_stream(),
+        Item::Static(item) => item.static_token.to_token_stream(),
+        Item::Mod(item) => item.mod_token.to_token_stream(),
+        Item::Type(item) => item.type_token.to_token_stream(),
+        Item::Use(item) => item.use_token.to_token_stream(),
+        other => other.to_token_stream(),
+    }
+}
+
+fn item_kind(item: &Item) -> &'static str {
+    match item {
+        Item::Struct(_) => "a struct",
+        Item::Enum(_) => "an enum",
+        Item::Union(_) => "a union",
+        Item::Impl(_) => "an impl block (put it on a free function instead)",
+        Item::Trait(_) => "a trait",
+        Item::Const(_) => "a constant",
+        Item::Static(_) => "a static",
+        Item::Mod(_) => "a module",
+        Item::Type(_) => "a type alias",
+        Item::Use(_) => "a `use` declaration",
+        _ => "this item",
     }
 }

@@ -4,36 +4,10 @@
 //! wrong options reports three errors.
 
 use proc_macro2::TokenStream;
-use quote::ToTokens;
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
-/// Errors collected along the way, reported together.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    /// An error covering all of `tokens` (first to last token).
-    pub fn at(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
-
-    pub fn at_span(&mut self, span: proc_macro2::Span, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    pub fn finish(self) -> Result<(), syn::Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
+use crate::errors::{parse_all, Errors};
 
 /// The options of `#[worker(...)]`.
 #[derive(Default)]
@@ -52,58 +26,56 @@ pub struct SuperviseAttr {
     pub krate: Option<Path>,
 }
 
-/// Runs `parser` over all of `tokens`. syn reports running out of tokens
-/// at the call site, which is not in the user's input; such an error is
-/// moved to the input's last token, where the missing part belongs.
-pub fn parse_all<T>(parser: impl Parser<Output = T>, tokens: TokenStream) -> syn::Result<T> {
-    let last = tokens.clone().into_iter().last().map(|tree| match tree {
-        proc_macro2::TokenTree::Group(group) => group.span_close(),
-        tree => tree.span(),
-    });
-    parser.parse2(tokens).map_err(|error| match last {
-        Some(last) if is_call_site(error.span()) => syn::Error::new(last, error),
-        _ => error,
-    })
+/// One well-formed `key` or `key = value` option.
+struct Option_ {
+    key: String,
+    path: Path,
+    value: Option<Expr>,
 }
 
-/// Spans are opaque, but within one expansion the call site always prints
-/// the same, and differently from any token of the input.
-fn is_call_site(span: proc_macro2::Span) -> bool {
-    format!("{span:?}") == format!("{:?}", proc_macro2::Span::call_site())
-}
-
-fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
-    match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
-        Ok(metas) => metas.into_iter().collect(),
-        Err(error) => {
-            errors.push(error);
-            Vec::new()
+/// The options in `args`, in source order: each well-formed option once,
+/// or the error for a malformed (`key(...)`, `a::b`) or repeated one.
+fn options(args: TokenStream) -> Vec<syn::Result<Option_>> {
+    let metas = match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
+        Ok(metas) => metas,
+        Err(error) => return vec![Err(error)],
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut options = Vec::new();
+    for meta in metas {
+        let path = meta.path().clone();
+        if path.segments.len() != 1 || path.leading_colon.is_some() {
+            options.push(Err(syn::Error::new_spanned(
+                &path,
+                "expected an option name, not a path",
+            )));
+            continue;
         }
+        let key = path.segments[0].ident.to_string();
+        let value = match meta {
+            Meta::Path(_) => None,
+            Meta::NameValue(pair) => Some(pair.value),
+            Meta::List(list) => {
+                let message = format!("expected `{key} = ...`, not `{key}(...)`");
+                options.push(Err(syn::Error::new(list.delimiter.span().join(), message)));
+                continue;
+            }
+        };
+        if seen.contains(&key) {
+            options.push(Err(syn::Error::new_spanned(
+                &path,
+                format!("duplicate `{key}` option"),
+            )));
+            continue;
+        }
+        seen.push(key.clone());
+        options.push(Ok(Option_ { key, path, value }));
     }
+    options
 }
 
-/// The option's name and its `= value`, rejecting the list form `key(...)`.
-fn key_and_value<'a>(
-    meta: &'a Meta,
-    errors: &mut Errors,
-) -> Option<(String, &'a Path, Option<&'a Expr>)> {
-    let path = meta.path();
-    if path.segments.len() != 1 || path.leading_colon.is_some() {
-        errors.at(path, "expected an option name, not a path");
-        return None;
-    }
-    let key = path.segments[0].ident.to_string();
-    match meta {
-        Meta::Path(_) => Some((key, path, None)),
-        Meta::NameValue(pair) => Some((key, path, Some(&pair.value))),
-        Meta::List(list) => {
-            errors.at_span(
-                list.delimiter.span().join(),
-                format_args!("expected `{key} = ...`, not `{key}(...)`"),
-            );
-            None
-        }
-    }
+fn unknown(key: &str, known: &[&str]) -> String {
+    format!("unknown option `{key}`; expected {}", one_of(known))
 }
 
 fn string_value(
@@ -145,39 +117,6 @@ fn crate_path(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<
     }
 }
 
-/// Calls `apply` for each well-formed option whose name is in `known`, once
-/// per name; unknown and duplicate options are errors. `hint` may add to the
-/// message about an unknown option.
-fn for_each_option(
-    args: TokenStream,
-    known: &[&str],
-    hint: fn(&str) -> &'static str,
-    errors: &mut Errors,
-    mut apply: impl FnMut(&str, &Path, Option<&Expr>, &mut Errors),
-) {
-    let mut seen: Vec<String> = Vec::new();
-    for meta in parse_metas(args, errors) {
-        let Some((key, path, value)) = key_and_value(&meta, errors) else {
-            continue;
-        };
-        if !known.contains(&key.as_str()) {
-            errors.at(
-                path,
-                format_args!(
-                    "unknown option `{key}`; expected {}{}",
-                    one_of(known),
-                    hint(&key)
-                ),
-            );
-        } else if seen.contains(&key) {
-            errors.at(path, format_args!("duplicate `{key}` option"));
-        } else {
-            seen.push(key.clone());
-            apply(&key, path, value, errors);
-        }
-    }
-}
-
 /// "`a`, `b` or `c`"
 fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
@@ -189,60 +128,98 @@ fn one_of(names: &[&str]) -> String {
 
 pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
     let mut attr = WorkerAttr::default();
-    let known = ["name", "daemon", "stack_size", "crate"];
-    for_each_option(
-        args,
-        &known,
-        |_| "",
-        errors,
-        |key, path, value, errors| match key {
-            "name" => attr.name = string_value("name", value, path, "\"fetch_{n}\"", errors),
-            "daemon" => match value {
-                None => attr.daemon = true,
-                Some(Expr::Lit(ExprLit {
-                    lit: Lit::Bool(flag),
-                    ..
-                })) => attr.daemon = flag.value,
-                Some(other) => errors.at(other, "expected `true` or `false`, or `daemon` alone"),
-            },
-            "stack_size" => match value {
-                Some(Expr::Lit(ExprLit {
-                    lit: lit @ (Lit::Str(_) | Lit::Bool(_) | Lit::Float(_) | Lit::Char(_)),
-                    ..
-                })) => errors.at(
-                    lit,
-                    "expected an integer expression in bytes: `stack_size = 256 * 1024`",
-                ),
-                Some(expr) => attr.stack_size = Some(expr.clone()),
-                None => errors.at(path, "expected a size in bytes: `stack_size = 256 * 1024`"),
-            },
-            _ => attr.krate = crate_path(value, path, errors),
-        },
-    );
+    for option in options(args) {
+        let Some(Option_ { key, path, value }) = errors.ok(option) else {
+            continue;
+        };
+        let value = value.as_ref();
+        match key.as_str() {
+            "name" => attr.name = string_value("name", value, &path, "\"fetch_{n}\"", errors),
+            "daemon" => attr.daemon = flag("daemon", value, errors),
+            "stack_size" => attr.stack_size = stack_size(value, &path, errors),
+            "crate" => attr.krate = crate_path(value, &path, errors),
+            _ => errors.at(
+                &path,
+                unknown(&key, &["name", "daemon", "stack_size", "crate"]),
+            ),
+        }
+    }
     attr
+}
+
+/// `key` alone, or `key = true/false`.
+fn flag(key: &str, value: Option<&Expr>, errors: &mut Errors) -> bool {
+    match value {
+        None => true,
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(flag),
+            ..
+        })) => flag.value,
+        Some(other) => {
+            errors.at(
+                other,
+                format_args!("expected `true` or `false`, or `{key}` alone"),
+            );
+            false
+        }
+    }
+}
+
+fn stack_size(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<Expr> {
+    match value {
+        Some(Expr::Lit(ExprLit {
+            lit: lit @ (Lit::Str(_) | Lit::Bool(_) | Lit::Float(_) | Lit::Char(_)),
+            ..
+        })) => {
+            errors.at(
+                lit,
+                "expected an integer expression in bytes: `stack_size = 256 * 1024`",
+            );
+            None
+        }
+        Some(expr) => Some(expr.clone()),
+        None => {
+            errors.at(path, "expected a size in bytes: `stack_size = 256 * 1024`");
+            None
+        }
+    }
 }
 
 pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr {
     let mut attr = SuperviseAttr::default();
-    let hint = |key: &str| {
-        if key == "skip" {
-            "; `skip` belongs on a field: `#[supervise(skip)]`"
-        } else {
-            ""
+    for option in options(args) {
+        let Some(Option_ { key, path, value }) = errors.ok(option) else {
+            continue;
+        };
+        let value = value.as_ref();
+        match key.as_str() {
+            "shutdown_timeout" => attr.shutdown_timeout = duration(&key, value, &path, errors),
+            "crate" => attr.krate = crate_path(value, &path, errors),
+            "skip" => errors.at(
+                &path,
+                "`skip` belongs on a field: `#[supervise(skip)] label: String`",
+            ),
+            _ => errors.at(&path, unknown(&key, &["shutdown_timeout", "crate"])),
         }
-    };
-    let known = ["shutdown_timeout", "crate"];
-    for_each_option(args, &known, hint, errors, |key, path, value, errors| {
-        if key == "crate" {
-            attr.krate = crate_path(value, path, errors);
-        } else if let Some(lit) = string_value(key, value, path, "\"5s\"", errors) {
-            match parse_duration(&lit.value()) {
-                Ok(millis) => attr.shutdown_timeout = Some((millis, lit)),
-                Err(why) => errors.at(&lit, why),
-            }
-        }
-    });
+    }
     attr
+}
+
+/// A duration option's literal, parsed at compile time.
+fn duration(
+    key: &str,
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<(u64, LitStr)> {
+    let lit = string_value(key, value, path, "\"5s\"", errors)?;
+    match parse_duration(&lit.value()) {
+        Ok(millis) => Some((millis, lit)),
+        Err(why) => {
+            errors.at(&lit, why);
+            None
+        }
+    }
 }
 
 /// `"250ms"`, `"5s"` or `"2m"`, in milliseconds.

@@ -2,17 +2,19 @@
 //! and `#[supervise]`. Use them through the `threadkit` crate, which
 //! re-exports them; their documentation, with examples, is there.
 //!
-//! Layout (after thiserror's `impl/src`): `attr` parses the options, `ast`
-//! the annotated item, `valid` rejects what cannot work, `expand` and
-//! `supervise` generate code, and `fallback` re-emits the user's item beside
-//! the errors.
+//! Layout (after thiserror's `impl/src`): each entry point is a straight
+//! line, parse -> validate -> expand, with one error collector (`errors`).
+//! `attr` parses the options, `ast` the annotated item, `valid` rejects what
+//! cannot work, `worker` and `supervise` generate code, and `fallback`
+//! re-emits the user's item (or a stand-in) beside the errors.
 
 mod ast;
 mod attr;
-mod expand;
+mod errors;
 mod fallback;
 mod supervise;
 mod valid;
+mod worker;
 
 #[cfg(test)]
 mod proptests;
@@ -23,7 +25,7 @@ use proc_macro::TokenStream;
 /// `threadkit::Worker`. Documented, with examples, at `threadkit::worker`.
 #[proc_macro_attribute]
 pub fn worker(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::worker(args.into(), item.into()).into()
+    worker::expand(args.into(), item.into()).into()
 }
 
 /// Generates `run()`, `start()`, a typed report and a running handle for a

@@ -206,7 +206,7 @@ proptest! {
     ) {
         let item = mutate(WORKERS[item], &item_mutations);
         let args = mutate(WORKER_ARGS[args], &args_mutations);
-        prop_assert_eq!(check(crate::expand::worker, &args, &item), Ok(()));
+        prop_assert_eq!(check(crate::worker::expand, &args, &item), Ok(()));
     }
 
     #[test]
@@ -223,7 +223,7 @@ proptest! {
 
     #[test]
     fn both_survive_random_token_trees(args in random_tokens(), item in random_tokens()) {
-        prop_assert_eq!(check(crate::expand::worker, &args, &item), Ok(()));
+        prop_assert_eq!(check(crate::worker::expand, &args, &item), Ok(()));
         prop_assert_eq!(check(crate::supervise::expand, &args, &item), Ok(()));
     }
 }

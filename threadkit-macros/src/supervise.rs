@@ -11,10 +11,11 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, LitStr};
 
-use crate::ast::{SuperviseStruct, SupervisedField};
-use crate::attr::{self, Errors};
-use crate::expand::crate_path;
+use crate::ast::{self, SuperviseStruct, SupervisedField};
+use crate::attr;
+use crate::errors::Errors;
 use crate::fallback;
+use crate::worker::crate_path;
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -24,9 +25,9 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         _ => None,
     };
     let goes_on = "`#[supervise]` goes on a struct with named fields";
-    let (item, mut errors) = match fallback::expect_item(&input, goes_on, accept, errors) {
-        Ok(accepted) => accepted,
-        Err(tokens) => return tokens,
+    let item = match ast::parse_item(&input, goes_on, accept, &mut errors) {
+        Ok(item) => item,
+        Err(reemit) => return fallback::item(reemit, errors),
     };
     let mut shape = Errors::default();
     crate::valid::supervise_struct(&item, &mut shape);

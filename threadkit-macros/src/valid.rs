@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::{FnArg, GenericParam, Generics, LitStr, ReturnType, Type};
 
 use crate::ast::{context_path, Output, Param, WorkerFn};
-use crate::attr::Errors;
+use crate::errors::Errors;
 
 /// Returns whether the result type is usable (for the fallback's stand-in).
 pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {

@@ -1,16 +1,18 @@
-//! `#[worker]`: the function becomes a constructor of `Worker<T>`; its body
-//! moves into a nested function that runs on the worker's thread.
+//! `#[worker]`: parse -> validate -> expand. The function becomes a
+//! constructor of `Worker<T>`; its body moves into a nested function that
+//! runs on the worker's thread.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Item, LitStr, Path};
 
-use crate::ast::{Output, Param, WorkerFn};
-use crate::attr::{self, Errors, WorkerAttr};
+use crate::ast::{self, Output, WorkerFn};
+use crate::attr::{self, WorkerAttr};
+use crate::errors::Errors;
 use crate::{fallback, valid};
 
-pub fn worker(args: TokenStream, input: TokenStream) -> TokenStream {
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let attr = attr::parse_worker(args, &mut errors);
     let accept = |item| match item {
@@ -18,9 +20,9 @@ pub fn worker(args: TokenStream, input: TokenStream) -> TokenStream {
         _ => None,
     };
     let goes_on = "`#[worker]` goes on a free function";
-    let (item, mut errors) = match fallback::expect_item(&input, goes_on, accept, errors) {
-        Ok(accepted) => accepted,
-        Err(tokens) => return tokens,
+    let item = match ast::parse_item(&input, goes_on, accept, &mut errors) {
+        Ok(item) => item,
+        Err(reemit) => return fallback::item(reemit, errors),
     };
     let function = WorkerFn::new(item);
     let mut shape = Errors::default();
@@ -55,30 +57,6 @@ pub fn crate_path(krate: Option<&Path>) -> TokenStream {
     match krate {
         Some(path) => quote!(#path),
         None => quote!(::threadkit),
-    }
-}
-
-/// The constructor's parameters: every one but `&Context`, under the names
-/// the constructor uses for them.
-pub fn constructor_params(params: &[Param]) -> impl Iterator<Item = TokenStream> + '_ {
-    params
-        .iter()
-        .filter(|param| !param.is_context)
-        .map(|param| {
-            let (name, ty) = (&param.ident, &param.ty);
-            quote!(#name: #ty)
-        })
-}
-
-/// The type the constructor's `Worker<T>` carries.
-pub fn output_type(output: &Output, krate: &TokenStream) -> TokenStream {
-    match output {
-        Output::Unit | Output::Never => quote!(()),
-        Output::Result { ok: Some(ok), .. } => quote!(#ok),
-        Output::Result { ty, ok: None } => {
-            quote_spanned!(ty.span()=> <#ty as #krate::__private::WorkerResult>::Output)
-        }
-        Output::Plain(ty) => quote!(#ty),
     }
 }
 
@@ -137,7 +115,7 @@ fn constructor(
     } else {
         quote!(_)
     };
-    let ctor_params = constructor_params(params);
+    let ctor_params = function.constructor_params();
     let call_args = params.iter().map(|param| {
         if param.is_context {
             quote!(#context)
@@ -156,7 +134,7 @@ fn constructor(
 
     // Each output kind has its constructor in `__private`, whose bound
     // carries the readable message; spanned at the return type.
-    let worker_output = output_type(output, krate);
+    let worker_output = output.worker_type(krate);
     let (build, output_checks) = match output {
         Output::Unit | Output::Never => (quote!(#krate::__private::unit_worker), quote!()),
         Output::Result { ty, .. } => (
