@@ -1,6 +1,6 @@
 //! The annotated items, parsed into what the expansion needs.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -24,13 +24,16 @@ pub struct WorkerFn {
 
 /// One parameter of the function, in order.
 pub struct Param {
-    /// The constructor's name for it: the user's identifier, or a generated
-    /// one when the parameter is a pattern.
-    pub ident: Ident,
-    /// Whether `ident` is the user's own (usable in a name template).
-    pub named: bool,
+    /// Its attributes (`#[cfg]` among them), carried wherever it goes.
+    pub attrs: Vec<Attribute>,
+    /// The user's pattern, which the constructor keeps.
+    pub pat: Box<Pat>,
+    /// The binding, as written (raw or not), when the pattern is a plain
+    /// identifier: only such parameters can appear in a name template.
+    pub ident: Option<Ident>,
     pub ty: Box<Type>,
-    /// `&Context`: injected by the runtime, not a constructor parameter.
+    /// threadkit's `&Context`: lent by the runtime, not a constructor
+    /// parameter.
     pub is_context: bool,
 }
 
@@ -51,7 +54,9 @@ pub enum Output {
 }
 
 impl WorkerFn {
-    pub fn new(item: ItemFn) -> Self {
+    /// `krate` is the `crate = "..."` option: a path to threadkit that
+    /// `&path::Context` may use.
+    pub fn new(item: ItemFn, krate: Option<&syn::Path>) -> Self {
         let ItemFn {
             attrs,
             vis,
@@ -61,9 +66,8 @@ impl WorkerFn {
         let params = sig
             .inputs
             .iter()
-            .enumerate()
-            .filter_map(|(index, input)| match input {
-                FnArg::Typed(typed) => Some(Param::new(index, &typed.pat, &typed.ty)),
+            .filter_map(|input| match input {
+                FnArg::Typed(typed) => Some(Param::new(typed, krate)),
                 FnArg::Receiver(_) => None,
             })
             .collect();
@@ -83,59 +87,94 @@ impl WorkerFn {
         self.sig.ident.unraw().to_string()
     }
 
-    /// The constructor's parameters: every one but `&Context`, under the
-    /// names the constructor uses for them.
+    /// The constructor's parameters: every one but `&Context`, with the
+    /// user's attributes and patterns.
     pub fn constructor_params(&self) -> impl Iterator<Item = TokenStream> + '_ {
         self.params
             .iter()
             .filter(|param| !param.is_context)
             .map(|param| {
-                let (name, ty) = (&param.ident, &param.ty);
-                quote!(#name: #ty)
+                let Param { attrs, pat, ty, .. } = param;
+                quote!(#(#attrs)* #pat: #ty)
             })
     }
 }
 
 impl Param {
-    fn new(index: usize, pat: &Pat, ty: &Type) -> Self {
-        let (ident, named) = match pat {
-            Pat::Ident(binding) if binding.subpat.is_none() => (
-                Ident::new(&binding.ident.unraw().to_string(), binding.ident.span()),
-                true,
-            ),
-            _ => (
-                Ident::new(&format!("__threadkit_arg{index}"), Span::call_site()),
-                false,
-            ),
+    fn new(typed: &syn::PatType, krate: Option<&syn::Path>) -> Self {
+        let ident = match &*typed.pat {
+            Pat::Ident(binding) if binding.subpat.is_none() && binding.by_ref.is_none() => {
+                Some(binding.ident.clone())
+            }
+            _ => None,
         };
         Param {
+            attrs: typed.attrs.clone(),
+            pat: typed.pat.clone(),
             ident,
-            named,
-            ty: Box::new(ty.clone()),
-            is_context: context_reference(ty).is_some(),
+            ty: typed.ty.clone(),
+            is_context: context_reference(&typed.ty, krate).is_some(),
         }
+    }
+
+    /// The name a `{placeholder}` uses for it: the identifier without `r#`.
+    pub fn name(&self) -> Option<String> {
+        self.ident.as_ref().map(|ident| ident.unraw().to_string())
+    }
+
+    /// Its `#[cfg]` and `#[cfg_attr]` attributes, for code generated per
+    /// parameter.
+    pub fn cfgs(&self) -> impl Iterator<Item = &Attribute> {
+        cfgs(&self.attrs)
     }
 }
 
-/// `&Context` (any path ending in `Context`, not `&mut`): the `Context` path.
-pub fn context_reference(ty: &Type) -> Option<&syn::TypePath> {
+/// The `#[cfg]` and `#[cfg_attr]` among `attrs`.
+pub fn cfgs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+}
+
+/// threadkit's `&Context` (not `&mut`): the `Context` path.
+pub fn context_reference<'a>(ty: &'a Type, krate: Option<&syn::Path>) -> Option<&'a syn::TypePath> {
     match ty {
         Type::Reference(reference) if reference.mutability.is_none() => {
-            context_path(&reference.elem)
+            context_path(&reference.elem, krate)
         }
         _ => None,
     }
 }
 
-/// A path type whose last segment is `Context` without generic arguments.
-pub fn context_path(ty: &Type) -> Option<&syn::TypePath> {
+/// A path to threadkit's `Context`: `Context` as imported, or
+/// `threadkit::Context` (with or without a leading `::`), or, with the
+/// `crate = "..."` option, that path's `Context`. A `Context` reached by
+/// any other path is the user's own type.
+pub fn context_path<'a>(ty: &'a Type, krate: Option<&syn::Path>) -> Option<&'a syn::TypePath> {
     match ty {
         Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last()?;
-            (last.ident == "Context" && last.arguments.is_none()).then_some(path)
+            let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+            let (last, prefix) = segments.split_last()?;
+            if last.ident != "Context" || !last.arguments.is_none() {
+                return None;
+            }
+            let prefix: Vec<String> = prefix
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            let threadkit: Vec<String> = match krate {
+                Some(krate) => krate
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect(),
+                None => vec!["threadkit".to_owned()],
+            };
+            let bare = prefix.is_empty() && path.path.leading_colon.is_none();
+            (bare || prefix == threadkit).then_some(path)
         }
-        Type::Paren(inner) => context_path(&inner.elem),
-        Type::Group(inner) => context_path(&inner.elem),
+        Type::Paren(inner) => context_path(&inner.elem, krate),
+        Type::Group(inner) => context_path(&inner.elem, krate),
         _ => None,
     }
 }
@@ -190,6 +229,8 @@ pub struct SupervisedField {
     pub vis: Visibility,
     pub ty: Type,
     pub skip: bool,
+    /// Its `#[cfg]` and `#[cfg_attr]`, repeated on everything generated for it.
+    pub cfgs: Vec<Attribute>,
 }
 
 impl SuperviseStruct {
@@ -209,6 +250,7 @@ impl SuperviseStruct {
                         vis: field.vis.clone(),
                         ty: field.ty.clone(),
                         skip,
+                        cfgs: cfgs(&field.attrs).cloned().collect(),
                     });
                 }
             }

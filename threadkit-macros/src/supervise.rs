@@ -6,8 +6,9 @@
 //! spelling: aliases work, and a wrong field type is a trait error on that
 //! field.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Item, LitStr};
 
@@ -55,10 +56,28 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
     let vis = &item.vis;
     let report = format_ident!("{}Report", name);
     let running = format_ident!("{}Running", name);
+    // Fields of the generated structs; names starting `__threadkit_` are
+    // reserved for them.
     let supervisor = format_ident!("__threadkit_supervisor");
     let summary = format_ident!("__threadkit_report");
+    // Parameters and locals of generated functions: hygienic, so a field
+    // named `timeout` or `parent` cannot shadow them.
+    let timeout_param = Ident::new("timeout", Span::mixed_site());
+    let formatter = Ident::new("f", Span::mixed_site());
+    let parent = Ident::new("parent", Span::mixed_site());
+    let field_name = Ident::new("field", Span::mixed_site());
+    let running_param = Ident::new("running", Span::mixed_site());
+    let ctx = Ident::new("ctx", Span::mixed_site());
 
-    let all: Vec<&syn::Ident> = group.fields.iter().map(|field| &field.ident).collect();
+    // Every field, as a binding or shorthand initializer, with its `cfg`s.
+    let all: Vec<TokenStream> = group
+        .fields
+        .iter()
+        .map(|field| {
+            let (cfgs, ident) = (&field.cfgs, &field.ident);
+            quote!(#(#cfgs)* #ident)
+        })
+        .collect();
     let (workers, data): (Vec<&SupervisedField>, Vec<&SupervisedField>) =
         group.fields.iter().partition(|field| !field.skip);
 
@@ -72,25 +91,33 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
         .map(|field| generated_field(field, krate, "Running", "The running workers of `{}`."));
     // The first error for a wrong field type names the field.
     let field_checks = workers.iter().map(|field| {
-        let SupervisedField { ident, ty, .. } = field;
-        let marker = format_ident!("{}", ident);
-        quote_spanned!(ty.span()=> {
+        let SupervisedField {
+            ident, ty, cfgs, ..
+        } = field;
+        let marker = ident;
+        quote_spanned!(ty.span()=> #(#cfgs)* {
             #[allow(non_camel_case_types)]
             struct #marker;
             #krate::__private::assert_field::<#ty, #marker>();
         })
     });
     let spawns = workers.iter().map(|field| {
-        let SupervisedField { ident, ty, .. } = field;
-        let label = LitStr::new(&ident.to_string(), ident.span());
+        let SupervisedField { ident, ty, cfgs, .. } = field;
+        let label = LitStr::new(&ident.unraw().to_string(), ident.span());
         quote_spanned!(ty.span()=>
-            #ident: <#ty as #krate::__private::Supervised>::spawn_in(#ident, &#supervisor, #label),
+            #(#cfgs)* #ident: <#ty as #krate::__private::Supervised>::spawn_in(#ident, &#supervisor, #label),
         )
     });
-    let data_idents: Vec<&syn::Ident> = data.iter().map(|field| &field.ident).collect();
+    let data_idents: Vec<TokenStream> = data
+        .iter()
+        .map(|field| {
+            let (cfgs, ident) = (&field.cfgs, &field.ident);
+            quote!(#(#cfgs)* #ident)
+        })
+        .collect();
     let joins = workers.iter().map(|field| {
-        let SupervisedField { ident, ty, .. } = field;
-        quote_spanned!(ty.span()=> #ident: <#ty as #krate::__private::Supervised>::join(#ident),)
+        let SupervisedField { ident, ty, cfgs, .. } = field;
+        quote_spanned!(ty.span()=> #(#cfgs)* #ident: <#ty as #krate::__private::Supervised>::join(#ident),)
     });
     let joins: Vec<TokenStream> = joins.collect();
     // Built where `#summary` holds the group's `Report`.
@@ -180,10 +207,10 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             /// Waits at most `timeout`; on time-out the running group comes back to wait again.
             #vis fn wait_timeout(
                 self,
-                timeout: #krate::__private::Duration,
+                #timeout_param: #krate::__private::Duration,
             ) -> #krate::__private::Result<#report, Self> {
                 let #running { #(#all,)* #supervisor } = self;
-                match #supervisor.wait_timeout(timeout) {
+                match #supervisor.wait_timeout(#timeout_param) {
                     #krate::__private::Result::Ok(#summary) => #krate::__private::Result::Ok(#finished),
                     #krate::__private::Result::Err(#supervisor) => {
                         #krate::__private::Result::Err(#running { #(#all,)* #supervisor })
@@ -212,14 +239,14 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
         }
 
         impl #krate::__private::Display for #report {
-            fn fmt(&self, f: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
-                #krate::__private::Display::fmt(&self.#summary, f)
+            fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
+                #krate::__private::Display::fmt(&self.#summary, #formatter)
             }
         }
 
         impl #krate::__private::Debug for #report {
-            fn fmt(&self, f: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
-                #krate::__private::Debug::fmt(&self.#summary, f)
+            fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
+                #krate::__private::Debug::fmt(&self.#summary, #formatter)
             }
         }
 
@@ -234,18 +261,18 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
             type Exits = #krate::__private::Option<#report>;
             fn spawn_in(
                 self,
-                parent: &#krate::__private::Supervisor,
-                field: &'static str,
+                #parent: &#krate::__private::Supervisor,
+                #field_name: &'static str,
             ) -> Self::Running {
                 #krate::__private::spawn_nested(
-                    parent,
-                    field,
-                    move |ctx| self.__threadkit_start_in(#krate::__private::Supervisor::child_of(ctx)).wait(),
+                    #parent,
+                    #field_name,
+                    move |#ctx| self.__threadkit_start_in(#krate::__private::Supervisor::child_of(#ctx)).wait(),
                     #report::as_report,
                 )
             }
-            fn join(running: Self::Running) -> Self::Exits {
-                #krate::__private::join_nested(running)
+            fn join(#running_param: Self::Running) -> Self::Exits {
+                #krate::__private::join_nested(#running_param)
             }
         }
     }
@@ -264,14 +291,16 @@ fn generated_field(
         vis,
         ty,
         skip,
+        cfgs,
     } = field;
+    let shown = ident.unraw();
     if *skip {
-        let doc = doc(format!("`{ident}`, passed through untouched."));
-        return quote!(#doc #vis #ident: #ty,);
+        let doc = doc(format!("`{shown}`, passed through untouched."));
+        return quote!(#(#cfgs)* #doc #vis #ident: #ty,);
     }
-    let doc = doc(doc_template.replace("{}", &ident.to_string()));
+    let doc = doc(doc_template.replace("{}", &shown.to_string()));
     let assoc = format_ident!("{}", assoc, span = ty.span());
-    quote_spanned!(ty.span()=> #doc #vis #ident: <#ty as #krate::__private::Supervised>::#assoc,)
+    quote_spanned!(ty.span()=> #(#cfgs)* #doc #vis #ident: <#ty as #krate::__private::Supervised>::#assoc,)
 }
 
 fn doc(text: String) -> TokenStream {

@@ -7,9 +7,10 @@ use syn::{FnArg, GenericParam, Generics, LitStr, ReturnType, Type};
 
 use crate::ast::{context_path, Output, Param, WorkerFn};
 use crate::errors::Errors;
+use syn::Path;
 
 /// Returns whether the result type is usable (for the fallback's stand-in).
-pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {
+pub fn worker_fn(function: &WorkerFn, krate: Option<&Path>, errors: &mut Errors) -> bool {
     let sig = &function.sig;
     if let Some(token) = &sig.constness {
         errors.at(
@@ -64,7 +65,7 @@ pub fn worker_fn(function: &WorkerFn, errors: &mut Errors) -> bool {
             context_seen = true;
             continue;
         }
-        parameter_type(ty, &declared_lifetimes(&sig.generics), errors);
+        parameter_type(ty, &declared_lifetimes(&sig.generics), krate, errors);
     }
     output(&function.sig.output, &function.output, errors)
 }
@@ -100,9 +101,9 @@ fn declared_lifetimes(generics: &Generics) -> Vec<syn::Ident> {
         .collect()
 }
 
-fn parameter_type(ty: &Type, declared: &[syn::Ident], errors: &mut Errors) {
+fn parameter_type(ty: &Type, declared: &[syn::Ident], krate: Option<&Path>, errors: &mut Errors) {
     if let Type::Reference(reference) = ty {
-        if context_path(&reference.elem).is_some() && reference.mutability.is_some() {
+        if context_path(&reference.elem, krate).is_some() && reference.mutability.is_some() {
             errors.at(
                 ty,
                 "take `&Context`: the runtime lends the worker its context, it cannot be `&mut`",
@@ -110,7 +111,7 @@ fn parameter_type(ty: &Type, declared: &[syn::Ident], errors: &mut Errors) {
             return;
         }
     }
-    if context_path(ty).is_some() {
+    if context_path(ty, krate).is_some() {
         errors.at(
             ty,
             "take the context as `&Context`: it is lent by the runtime when the worker runs, \
@@ -231,8 +232,8 @@ pub fn name_template(
     let usable: Vec<String> = function
         .params
         .iter()
-        .filter(|param| param.named && !param.is_context)
-        .map(|param| param.ident.to_string())
+        .filter(|param| !param.is_context)
+        .filter_map(Param::name)
         .collect();
     for name in &placeholders {
         if usable.contains(name) {
@@ -242,7 +243,7 @@ pub fn name_template(
         let is_context = function
             .params
             .iter()
-            .any(|param| param.is_context && param.named && param.ident == name);
+            .any(|param| param.is_context && param.name().as_ref() == Some(name));
         let message = if is_context {
             format!(
                 "`{{{name}}}` is the worker's context, which does not exist until the worker runs"
@@ -280,7 +281,9 @@ fn placeholders(text: &str) -> Result<Vec<String>, String> {
             }
             '{' => {
                 let inner: String = chars.by_ref().take_while(|&c| c != '}').collect();
-                let name = inner.split(':').next().unwrap_or("").trim();
+                let written = inner.split(':').next().unwrap_or("").trim();
+                // `{r#type}` and `{type}` both name the parameter `r#type`.
+                let name = written.strip_prefix("r#").unwrap_or(written);
                 let is_ident = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
                     && name.chars().all(|c| c.is_alphanumeric() || c == '_');
                 if !is_ident {
@@ -300,6 +303,44 @@ fn placeholders(text: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(names)
+}
+
+/// `template` with each `{name[:spec]}` replaced by `{index[:spec]}`, the
+/// name's index in `names` (escaped braces stay as they are).
+pub fn positional_template(template: &str, names: &[&String]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push_str("{{");
+            }
+            '{' => {
+                let inner: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let (written, spec) = match inner.split_once(':') {
+                    Some((written, spec)) => (written, Some(spec)),
+                    None => (inner.as_str(), None),
+                };
+                let written = written.trim();
+                let name = written.strip_prefix("r#").unwrap_or(written);
+                let index = names.iter().position(|known| *known == name).unwrap_or(0);
+                out.push('{');
+                out.push_str(&index.to_string());
+                if let Some(spec) = spec {
+                    out.push(':');
+                    out.push_str(spec);
+                }
+                out.push('}');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push_str("}}");
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether the struct is one `#[supervise]` can handle.
@@ -342,9 +383,25 @@ mod tests {
 
     #[test]
     fn context_reference_detection() {
-        let context: Type = syn::parse_quote!(&threadkit::Context);
-        assert!(context_reference(&context).is_some());
-        let not: Type = syn::parse_quote!(&mut Context);
-        assert!(context_reference(&not).is_none());
+        let yes = |ty: Type| context_reference(&ty, None).is_some();
+        assert!(yes(syn::parse_quote!(&threadkit::Context)));
+        assert!(yes(syn::parse_quote!(&::threadkit::Context)));
+        assert!(yes(syn::parse_quote!(&Context)));
+        assert!(yes(syn::parse_quote!(&'static Context)));
+        assert!(!yes(syn::parse_quote!(&mut Context)));
+        assert!(!yes(syn::parse_quote!(&my::Context)));
+        assert!(!yes(syn::parse_quote!(&::Context)));
+        let krate: Path = syn::parse_quote!(::app::threadkit);
+        let via: Type = syn::parse_quote!(&app::threadkit::Context);
+        assert!(context_reference(&via, Some(&krate)).is_some());
+    }
+
+    #[test]
+    fn templates_become_positional() {
+        let (a, b) = ("type".to_owned(), "n".to_owned());
+        assert_eq!(
+            positional_template("x_{type}_{r#type}_{n:>3}_{{lit}}", &[&a, &b]),
+            "x_{0}_{0}_{1:>3}_{{lit}}"
+        );
     }
 }

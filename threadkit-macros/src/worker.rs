@@ -2,12 +2,12 @@
 //! constructor of `Worker<T>`; its body moves into a nested function that
 //! runs on the worker's thread.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{GenericParam, Item, LitStr, Path};
+use syn::{Generics, Item, LitStr, Path, ReturnType, Type, WherePredicate};
 
-use crate::ast::{self, Output, WorkerFn};
+use crate::ast::{self, Output, Param, WorkerFn};
 use crate::attr::{self, WorkerAttr};
 use crate::errors::Errors;
 use crate::{fallback, valid};
@@ -24,9 +24,9 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(reemit) => return fallback::item(reemit, errors),
     };
-    let function = WorkerFn::new(item);
+    let function = WorkerFn::new(item, attr.krate.as_ref());
     let mut shape = Errors::default();
-    let output_usable = valid::worker_fn(&function, &mut shape);
+    let output_usable = valid::worker_fn(&function, attr.krate.as_ref(), &mut shape);
     let shape_errors = shape.finish();
     let placeholders = match &attr.name {
         Some(lit) => valid::name_template(lit, &function, &mut errors),
@@ -75,62 +75,37 @@ fn constructor(
         output,
     } = function;
     let ident = &sig.ident;
-    let inputs = &sig.inputs;
-    let body_output = &sig.output;
-    let generics = &sig.generics;
+    let generics = with_send_bounds(&sig.generics);
     let (impl_generics, _, where_clause) = generics.split_for_impl();
 
-    // The constructor's type parameters move to another thread.
-    let mut bounded = generics.clone();
-    let type_params: Vec<_> = generics
-        .type_params()
-        .map(|param| param.ident.clone())
-        .collect();
-    for param in &type_params {
-        bounded
-            .make_where_clause()
-            .predicates
-            .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
-    }
-    let ctor_where = &bounded.where_clause;
-    let turbofish_params: Vec<syn::Ident> = generics
-        .params
-        .iter()
-        .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(param.ident.clone()),
-            GenericParam::Const(param) => Some(param.ident.clone()),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    let turbofish = if turbofish_params.is_empty() {
-        quote!()
-    } else {
-        quote!(::<#(#turbofish_params),*>)
-    };
-
-    let context = format_ident!("__threadkit_ctx");
-    let uses_context = params.iter().any(|param| param.is_context);
-    let closure_param = if uses_context {
-        quote!(#context)
-    } else {
+    // The body runs in the worker's closure, which owns the constructor's
+    // parameters (patterns and `#[cfg]`s as the user wrote them). Its own
+    // parameter is hygienic, so no user name can collide with it.
+    let context = Ident::new("__threadkit_context", Span::mixed_site());
+    let context_params: Vec<&Param> = params.iter().filter(|param| param.is_context).collect();
+    let closure_param = if context_params.is_empty() {
         quote!(_)
+    } else {
+        quote!(#context)
     };
-    let ctor_params = function.constructor_params();
-    let call_args = params.iter().map(|param| {
-        if param.is_context {
-            quote!(#context)
-        } else {
-            let name = &param.ident;
-            quote!(#name)
-        }
+    let context_bindings = context_params.iter().map(|param| {
+        let Param { attrs, pat, ty, .. } = param;
+        quote!(#(#attrs)* let #pat: #ty = #context;)
     });
+    let ctor_params = function.constructor_params();
     let argument_checks = params
         .iter()
         .filter(|param| !param.is_context)
         .map(|param| {
             let ty = &param.ty;
-            quote_spanned!(ty.span()=> #krate::__private::assert_argument::<#ty>();)
+            let cfgs = param.cfgs();
+            quote_spanned!(ty.span()=> #(#cfgs)* #krate::__private::assert_argument::<#ty>();)
         });
+    // A diverging body (`-> !`) coerces to the `()` a unit worker returns.
+    let body_output = match (&sig.output, output) {
+        (ReturnType::Default, _) | (_, Output::Never) => quote!(),
+        (ReturnType::Type(arrow, ty), _) => quote!(#arrow #ty),
+    };
 
     // Each output kind has its constructor in `__private`, whose bound
     // carries the readable message; spanned at the return type.
@@ -153,21 +128,15 @@ fn constructor(
         .stack_size
         .as_ref()
         .map(|bytes| quote_spanned!(bytes.span()=> .stack_size(#bytes)));
-    let lint_attrs = attrs.iter().filter(|attr| {
-        ["allow", "warn", "deny", "forbid", "expect"]
-            .iter()
-            .any(|lint| attr.path().is_ident(lint))
-    });
 
     quote! {
         #(#attrs)*
-        #vis fn #ident #impl_generics (#(#ctor_params),*) -> #krate::__private::Worker<#worker_output> #ctor_where {
-            #(#lint_attrs)*
-            fn __threadkit_body #impl_generics (#inputs) #body_output #where_clause #block
+        #vis fn #ident #impl_generics (#(#ctor_params),*) -> #krate::__private::Worker<#worker_output> #where_clause {
             #(#argument_checks)*
             #output_checks
-            #build(#name, move |#closure_param: &#krate::__private::Context| {
-                __threadkit_body #turbofish (#(#call_args),*)
+            #build(#name, move |#closure_param: &#krate::__private::Context| #body_output {
+                #(#context_bindings)*
+                #block
             })
             #daemon
             #stack_size
@@ -175,8 +144,50 @@ fn constructor(
     }
 }
 
+/// The generics with `Send + 'static` added to every type parameter (its
+/// values move to the worker's thread), where the user bounds it already:
+/// in the `where` clause if it is bounded there, else inline, so no
+/// parameter gains bounds in two places (`clippy::multiple_bound_locations`).
+fn with_send_bounds(generics: &Generics) -> Generics {
+    let mut generics = generics.clone();
+    let names: Vec<Ident> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
+    for name in names {
+        let send: [syn::TypeParamBound; 2] = [
+            syn::parse_quote!(::core::marker::Send),
+            syn::parse_quote!('static),
+        ];
+        let in_where = generics.where_clause.as_mut().and_then(|clause| {
+            clause
+                .predicates
+                .iter_mut()
+                .find_map(|predicate| match predicate {
+                    WherePredicate::Type(predicate) => match &predicate.bounded_ty {
+                        Type::Path(path) if path.qself.is_none() && path.path.is_ident(&name) => {
+                            Some(predicate)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+        });
+        match in_where {
+            Some(predicate) => predicate.bounds.extend(send),
+            None => {
+                if let Some(param) = generics.type_params_mut().find(|param| param.ident == name) {
+                    param.bounds.extend(send);
+                }
+            }
+        }
+    }
+    generics
+}
+
 /// The worker's name: a literal, or `format!` over the template's
-/// parameters (passed by name, so the template is checked by `format!` too).
+/// parameters. The template is rewritten with positional placeholders, so
+/// that `{type}` and `{r#type}` both reach the parameter `r#type`.
 fn worker_name(
     function: &WorkerFn,
     name: Option<&LitStr>,
@@ -197,11 +208,15 @@ fn worker_name(
             unique.push(placeholder);
         }
     }
-    let names = unique
-        .iter()
-        .map(|name| format_ident!("{}", name, span = lit.span()));
-    let values = unique
-        .iter()
-        .map(|name| format_ident!("{}", name, span = lit.span()));
-    quote!(#krate::__private::format!(#lit, #(#names = #values),*))
+    let positional = valid::positional_template(&text, &unique);
+    let template = LitStr::new(&positional, lit.span());
+    let values = unique.iter().filter_map(|name| {
+        let param = function
+            .params
+            .iter()
+            .find(|param| param.name().as_deref() == Some(name.as_str()))?;
+        let ident = param.ident.as_ref()?;
+        Some(quote_spanned!(lit.span()=> #ident))
+    });
+    quote!(#krate::__private::format!(#template, #(#values),*))
 }
