@@ -56,6 +56,7 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
     let vis = &item.vis;
     let report = format_ident!("{}Report", name);
     let running = format_ident!("{}Running", name);
+    let running_name = LitStr::new(&running.to_string(), running.span());
     // Fields of the generated structs; names starting `__threadkit_` are
     // reserved for them.
     let supervisor = format_ident!("__threadkit_supervisor");
@@ -247,6 +248,12 @@ fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream)
         impl #krate::__private::Debug for #report {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Debug::fmt(&self.#summary, #formatter)
+            }
+        }
+
+        impl #krate::__private::Debug for #running {
+            fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
+                #formatter.debug_struct(#running_name).finish_non_exhaustive()
             }
         }
 

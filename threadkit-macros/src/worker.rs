@@ -129,18 +129,24 @@ fn constructor(
         .as_ref()
         .map(|bytes| quote_spanned!(bytes.span()=> .stack_size(#bytes)));
 
+    // The signature keeps the user's spans (their `fn` token, spans of
+    // their signature for the rest), so the constructor is the user's item
+    // to the compiler: `dead_code` flags it when unused, like any function.
+    let fn_token = &sig.fn_token;
+    let returns = quote_spanned!(sig.span()=> -> #krate::__private::Worker<#worker_output>);
+    let body = quote_spanned! {block.span()=> {
+        #(#argument_checks)*
+        #output_checks
+        #build(#name, move |#closure_param: &#krate::__private::Context| #body_output {
+            #(#context_bindings)*
+            #block
+        })
+        #daemon
+        #stack_size
+    }};
     quote! {
         #(#attrs)*
-        #vis fn #ident #impl_generics (#(#ctor_params),*) -> #krate::__private::Worker<#worker_output> #where_clause {
-            #(#argument_checks)*
-            #output_checks
-            #build(#name, move |#closure_param: &#krate::__private::Context| #body_output {
-                #(#context_bindings)*
-                #block
-            })
-            #daemon
-            #stack_size
-        }
+        #vis #fn_token #ident #impl_generics (#(#ctor_params),*) #returns #where_clause #body
     }
 }
 
