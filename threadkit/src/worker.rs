@@ -47,6 +47,7 @@ type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
 ///     other => panic!("unexpected {other}"),
 /// }
 /// ```
+#[must_use = "a worker does nothing until it is spawned, run, or handed to a supervisor"]
 pub struct Worker<T> {
     name: Arc<str>,
     daemon: bool,
