@@ -15,6 +15,8 @@ use crate::errors::{parse_all, Errors};
 /// A `#[worker]` function.
 pub struct WorkerFn {
     pub attrs: Vec<Attribute>,
+    /// A second `#[worker]` on the same function, taken out of `attrs`.
+    pub repeats: Vec<Attribute>,
     pub vis: Visibility,
     pub sig: Signature,
     pub block: Box<Block>,
@@ -44,10 +46,12 @@ pub enum Output {
     /// `-> !`: a worker that only ends by panicking or by process exit.
     Never,
     /// A type named `Result` (`Result<T, E>`, `io::Result<T>`, a user's
-    /// alias): `Err` is a failure. `ok` is `T` when it is spelled out.
+    /// alias): `Err` is a failure. `ok` is `T` and `err` is `E` when they
+    /// are spelled out.
     Result {
         ty: Box<Type>,
         ok: Option<Box<Type>>,
+        err: Option<Box<Type>>,
     },
     /// Any other type: a value.
     Plain(Box<Type>),
@@ -58,11 +62,12 @@ impl WorkerFn {
     /// `&path::Context` may use.
     pub fn new(item: ItemFn, krate: Option<&syn::Path>) -> Self {
         let ItemFn {
-            attrs,
+            mut attrs,
             vis,
             sig,
             block,
         } = item;
+        let repeats = take_repeats(&mut attrs, "worker");
         let params = sig
             .inputs
             .iter()
@@ -74,6 +79,7 @@ impl WorkerFn {
         let output = Output::new(&sig.output);
         WorkerFn {
             attrs,
+            repeats,
             vis,
             sig,
             block,
@@ -129,6 +135,20 @@ impl Param {
     }
 }
 
+/// Takes the attributes named `name` (by their last path segment, so
+/// `#[threadkit::worker]` counts) out of `attrs`: the same macro applied a
+/// second time, which must not expand again.
+fn take_repeats(attrs: &mut Vec<Attribute>, name: &str) -> Vec<Attribute> {
+    let (repeats, kept) = std::mem::take(attrs).into_iter().partition(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == name)
+    });
+    *attrs = kept;
+    repeats
+}
+
 /// The `#[cfg]` and `#[cfg_attr]` among `attrs`.
 pub fn cfgs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs
@@ -180,12 +200,21 @@ pub fn context_path<'a>(ty: &'a Type, krate: Option<&syn::Path>) -> Option<&'a s
 }
 
 impl Output {
+    /// Where errors about the result belong: its type, or the call site
+    /// when there is none.
+    pub fn span(&self) -> proc_macro2::Span {
+        match self {
+            Output::Unit | Output::Never => proc_macro2::Span::call_site(),
+            Output::Result { ty, .. } | Output::Plain(ty) => ty.span(),
+        }
+    }
+
     /// The type the constructor's `Worker<T>` carries.
     pub fn worker_type(&self, krate: &TokenStream) -> TokenStream {
         match self {
             Output::Unit | Output::Never => quote!(()),
             Output::Result { ok: Some(ok), .. } => quote!(#ok),
-            Output::Result { ty, ok: None } => {
+            Output::Result { ty, ok: None, .. } => {
                 quote_spanned!(ty.span()=> <#ty as #krate::__private::WorkerResult>::Output)
             }
             Output::Plain(ty) => quote!(#ty),
@@ -202,14 +231,18 @@ impl Output {
             Type::Never(_) => Output::Never,
             Type::Path(path) if path.qself.is_none() => match path.path.segments.last() {
                 Some(last) if last.ident == "Result" => {
-                    let ok = match &last.arguments {
-                        PathArguments::AngleBracketed(args) => match args.args.first() {
-                            Some(GenericArgument::Type(ok)) => Some(Box::new(ok.clone())),
+                    let argument = |index: usize| match &last.arguments {
+                        PathArguments::AngleBracketed(args) => match args.args.iter().nth(index) {
+                            Some(GenericArgument::Type(ty)) => Some(Box::new(ty.clone())),
                             _ => None,
                         },
                         _ => None,
                     };
-                    Output::Result { ty: ty.clone(), ok }
+                    Output::Result {
+                        ty: ty.clone(),
+                        ok: argument(0),
+                        err: argument(1),
+                    }
                 }
                 _ => Output::Plain(ty.clone()),
             },
@@ -221,6 +254,8 @@ impl Output {
 /// A `#[supervise]` struct.
 pub struct SuperviseStruct {
     pub item: ItemStruct,
+    /// A second `#[supervise]` on the struct, taken out of its attributes.
+    pub repeats: Vec<Attribute>,
     pub fields: Vec<SupervisedField>,
 }
 
@@ -237,6 +272,7 @@ impl SuperviseStruct {
     /// Reads the fields and strips `#[supervise(...)]` from them (the
     /// compiler does not know that attribute on fields).
     pub fn new(mut item: ItemStruct, errors: &mut Errors) -> Self {
+        let repeats = take_repeats(&mut item.attrs, "supervise");
         let mut fields = Vec::new();
         if let Fields::Named(named) = &mut item.fields {
             for field in &mut named.named {
@@ -255,7 +291,11 @@ impl SuperviseStruct {
                 }
             }
         }
-        SuperviseStruct { item, fields }
+        SuperviseStruct {
+            item,
+            repeats,
+            fields,
+        }
     }
 }
 

@@ -21,8 +21,8 @@ pub struct WorkerAttr {
 /// The options of `#[supervise(...)]` on a struct.
 #[derive(Default)]
 pub struct SuperviseAttr {
-    /// The timeout in milliseconds, and the literal it came from.
-    pub shutdown_timeout: Option<(u64, LitStr)>,
+    /// The timeout (seconds, nanoseconds), and the literal it came from.
+    pub shutdown_timeout: Option<((u64, u32), LitStr)>,
     pub krate: Option<Path>,
 }
 
@@ -211,10 +211,10 @@ fn duration(
     value: Option<&Expr>,
     path: &Path,
     errors: &mut Errors,
-) -> Option<(u64, LitStr)> {
+) -> Option<((u64, u32), LitStr)> {
     let lit = string_value(key, value, path, "\"5s\"", errors)?;
     match parse_duration(&lit.value()) {
-        Ok(millis) => Some((millis, lit)),
+        Ok(duration) => Some((duration, lit)),
         Err(why) => {
             errors.at(&lit, why);
             None
@@ -222,28 +222,94 @@ fn duration(
     }
 }
 
-/// `"250ms"`, `"5s"` or `"2m"`, in milliseconds.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
-    let help = "expected a whole number and a unit: `\"250ms\"`, `\"5s\"` or `\"2m\"`";
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    if digits.is_empty() {
-        return Err(format!("`{text}` is not a duration; {help}"));
-    }
-    let scale: u64 = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "" => return Err(format!("`{text}` has no unit; {help}")),
-        _ => return Err(format!("unknown unit `{}`; {help}", unit.trim())),
+/// A duration as users write it: one or more parts, each a number
+/// (decimals allowed) and a unit, with or without spaces: `"250ms"`,
+/// `"5s"`, `"5 s"`, `"1.5s"`, `"1m30s"`, `"2h"`. Returns seconds and
+/// nanoseconds.
+pub fn parse_duration(text: &str) -> Result<(u64, u32), String> {
+    const UNITS: &[(&[&str], u128)] = &[
+        (&["ns"], 1),
+        (&["us", "\u{b5}s"], 1_000),
+        (&["ms"], 1_000_000),
+        (&["s", "sec", "secs", "second", "seconds"], 1_000_000_000),
+        (&["m", "min", "mins", "minute", "minutes"], 60_000_000_000),
+        (&["h", "hr", "hrs", "hour", "hours"], 3_600_000_000_000),
+        (&["d", "day", "days"], 86_400_000_000_000),
+    ];
+    let expected =
+        "expected a duration such as `\"250ms\"`, `\"5s\"`, `\"1.5s\"`, `\"1m30s\"` or `\"2h\"`";
+    let trimmed = text.trim();
+    // "`1m 5`: " where the problem is one part of a longer duration.
+    let within = |part: &str| {
+        if part == trimmed {
+            String::new()
+        } else {
+            format!("`{text}`: ")
+        }
     };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(scale))
-        .ok_or_else(|| format!("`{text}` is too long a duration"))
+    let mut rest = trimmed;
+    if rest.is_empty() {
+        return Err(format!("the duration is empty; {expected}"));
+    }
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_end);
+        if number.is_empty() {
+            return Err(format!(
+                "{}expected a number before `{rest}`; {expected}",
+                within(rest)
+            ));
+        }
+        let after = after.trim_start();
+        let unit_end = after
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .unwrap_or(after.len());
+        let (unit, remaining) = after.split_at(unit_end);
+        if unit.is_empty() {
+            return Err(format!(
+                "{}`{number}` needs a unit (`ms`, `s`, `m` or `h`); {expected}",
+                within(number)
+            ));
+        }
+        let scale = UNITS
+            .iter()
+            .find(|(names, _)| names.contains(&unit))
+            .map(|(_, scale)| *scale)
+            .ok_or_else(|| {
+                format!(
+                    "{}`{unit}` is not a unit of time; use `ns`, `us`, `ms`, `s`, `m`, `h` or `d`",
+                    within(unit)
+                )
+            })?;
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
+            return Err(format!(
+                "{}`{number}` is not a number; {expected}",
+                within(number)
+            ));
+        }
+        let too_long = || format!("`{text}` is too long for a duration");
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| too_long())?
+        };
+        let mut part = whole.checked_mul(scale).ok_or_else(too_long)?;
+        let mut place = scale;
+        for digit in fraction.chars() {
+            place /= 10;
+            part += u128::from(digit.to_digit(10).unwrap_or(0)) * place;
+        }
+        total = total.checked_add(part).ok_or_else(too_long)?;
+        rest = remaining.trim_start();
+    }
+    let secs = u64::try_from(total / 1_000_000_000)
+        .map_err(|_| format!("`{text}` is too long for a duration"))?;
+    let nanos = u32::try_from(total % 1_000_000_000).unwrap_or(0);
+    Ok((secs, nanos))
 }
 
 /// Whether a field carries `#[supervise(skip)]`; other `#[supervise(...)]`
@@ -277,16 +343,30 @@ mod tests {
     use quote::quote;
 
     #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("250ms"), Ok(250));
-        assert_eq!(parse_duration("5s"), Ok(5_000));
-        assert_eq!(parse_duration("2m"), Ok(120_000));
-        assert!(parse_duration("5").unwrap_err().contains("no unit"));
-        assert!(parse_duration("5h")
-            .unwrap_err()
-            .contains("unknown unit `h`"));
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("99999999999999999999m").is_err());
+    fn durations_parse_as_users_write_them() {
+        assert_eq!(parse_duration("250ms"), Ok((0, 250_000_000)));
+        assert_eq!(parse_duration("5s"), Ok((5, 0)));
+        assert_eq!(parse_duration("5 s"), Ok((5, 0)));
+        assert_eq!(parse_duration(" 1.5s "), Ok((1, 500_000_000)));
+        assert_eq!(parse_duration("1m30s"), Ok((90, 0)));
+        assert_eq!(parse_duration("1m 30s"), Ok((90, 0)));
+        assert_eq!(parse_duration("2h"), Ok((7_200, 0)));
+        assert_eq!(parse_duration("0.5ms"), Ok((0, 500_000)));
+        assert_eq!(parse_duration("1 minute"), Ok((60, 0)));
+        assert_eq!(parse_duration("0s"), Ok((0, 0)));
+    }
+
+    #[test]
+    fn rejected_durations_say_what_is_expected_without_contradiction() {
+        let error = |text| parse_duration(text).unwrap_err();
+        assert!(error("5").contains("`5` needs a unit"), "{}", error("5"));
+        assert!(error("5x").contains("`x` is not a unit of time"));
+        assert!(error("5 fortnights").contains("`fortnights` is not a unit of time"));
+        assert!(error("s").contains("expected a number before `s`"));
+        assert!(error("").contains("the duration is empty"));
+        assert!(error("1.2.3s").contains("`1.2.3` is not a number"));
+        assert!(error("99999999999999999999999999h").contains("too long"));
+        assert!(error("-5s").contains("expected a number before `-5s`"));
     }
 
     #[test]

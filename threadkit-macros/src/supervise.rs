@@ -33,6 +33,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut shape = Errors::default();
     crate::valid::supervise_struct(&item, &mut shape);
     let group = SuperviseStruct::new(item, &mut errors);
+    crate::valid::repeated("supervise", &group.repeats, &mut errors);
     if let Err(error) = shape.finish() {
         errors.push(error);
         let item = &group.item;
@@ -40,8 +41,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let krate = crate_path(attr.krate.as_ref());
     let timeout = match &attr.shutdown_timeout {
-        Some((millis, lit)) => {
-            quote_spanned!(lit.span()=> #krate::__private::Duration::from_millis(#millis))
+        Some(((secs, nanos), lit)) => {
+            quote_spanned!(lit.span()=> #krate::__private::Duration::new(#secs, #nanos))
         }
         None => quote!(#krate::__private::DEFAULT_SHUTDOWN_TIMEOUT),
     };

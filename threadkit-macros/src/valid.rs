@@ -11,6 +11,7 @@ use syn::Path;
 
 /// Returns whether the result type is usable (for the fallback's stand-in).
 pub fn worker_fn(function: &WorkerFn, krate: Option<&Path>, errors: &mut Errors) -> bool {
+    repeated("worker", &function.repeats, errors);
     let sig = &function.sig;
     if let Some(token) = &sig.constness {
         errors.at(
@@ -139,12 +140,33 @@ fn parameter_type(ty: &Type, declared: &[syn::Ident], krate: Option<&Path>, erro
     }
 }
 
+/// One error per repeated application of the macro `name`, on it.
+pub fn repeated(name: &str, repeats: &[syn::Attribute], errors: &mut Errors) {
+    for attr in repeats {
+        errors.at(
+            attr,
+            format_args!("`#[{name}]` is applied twice; remove this one"),
+        );
+    }
+}
+
 fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) -> bool {
     let ReturnType::Type(_, ty) = declared else {
         return true;
     };
     if matches!(output, Output::Unit | Output::Never) {
         return true;
+    }
+    if let Output::Result { err: Some(err), .. } = output {
+        if let Some(missing) = unsendable_box_error(err) {
+            errors.at(
+                err,
+                format_args!(
+                    "a worker's error moves to the thread that joins it, so it must be `Send + Sync`; \
+                     this one is not `{missing}`: write `Box<dyn std::error::Error + Send + Sync>`"
+                ),
+            );
+        }
     }
     let mut finder = BorrowFinder::default();
     finder.visit_type(ty);
@@ -162,6 +184,41 @@ fn output(declared: &ReturnType, output: &Output, errors: &mut Errors) -> bool {
         false
     } else {
         true
+    }
+}
+
+/// For `Box<dyn Error>` (any path ending in `Error`) without `Send` or
+/// `Sync` among its bounds: what it lacks.
+fn unsendable_box_error(ty: &Type) -> Option<&'static str> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Box" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(Type::TraitObject(object))) = args.args.first() else {
+        return None;
+    };
+    let bound_named = |name: &str| {
+        object.bounds.iter().any(|bound| match bound {
+            syn::TypeParamBound::Trait(bound) => bound
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == name),
+            _ => false,
+        })
+    };
+    if !bound_named("Error") {
+        return None;
+    }
+    match (bound_named("Send"), bound_named("Sync")) {
+        (true, true) => None,
+        (false, true) => Some("Send"),
+        (true, false) => Some("Sync"),
+        (false, false) => Some("Send + Sync"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! constructor of `Worker<T>`; its body moves into a nested function that
 //! runs on the worker's thread.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Generics, Item, LitStr, Path, ReturnType, Type, WherePredicate};
@@ -73,6 +73,7 @@ fn constructor(
         block,
         params,
         output,
+        ..
     } = function;
     let ident = &sig.ident;
     let generics = with_send_bounds(&sig.generics);
@@ -99,7 +100,8 @@ fn constructor(
         .map(|param| {
             let ty = &param.ty;
             let cfgs = param.cfgs();
-            quote_spanned!(ty.span()=> #(#cfgs)* #krate::__private::assert_argument::<#ty>();)
+            let check = private_at(krate, ty.span(), "assert_argument");
+            quote_spanned!(ty.span()=> #(#cfgs)* #check::<#ty>();)
         });
     // A diverging body (`-> !`) coerces to the `()` a unit worker returns.
     let body_output = match (&sig.output, output) {
@@ -112,14 +114,14 @@ fn constructor(
     let worker_output = output.worker_type(krate);
     let (build, output_checks) = match output {
         Output::Unit | Output::Never => (quote!(#krate::__private::unit_worker), quote!()),
-        Output::Result { ty, .. } => (
-            quote_spanned!(ty.span()=> #krate::__private::fallible_worker),
-            quote!(),
-        ),
-        Output::Plain(ty) => (
-            quote_spanned!(ty.span()=> #krate::__private::plain_worker),
-            quote_spanned!(ty.span()=> #krate::__private::assert_plain_value::<#ty, _>();),
-        ),
+        Output::Result { ty, .. } => (private_at(krate, ty.span(), "fallible_worker"), quote!()),
+        Output::Plain(ty) => {
+            let check = private_at(krate, ty.span(), "assert_plain_value");
+            (
+                private_at(krate, ty.span(), "plain_worker"),
+                quote_spanned!(ty.span()=> #check::<#ty, _>();),
+            )
+        }
     };
 
     let name = worker_name(function, attr.name.as_ref(), placeholders, krate);
@@ -134,13 +136,19 @@ fn constructor(
     // to the compiler: `dead_code` flags it when unused, like any function.
     let fn_token = &sig.fn_token;
     let returns = quote_spanned!(sig.span()=> -> #krate::__private::Worker<#worker_output>);
+    let closure = quote! {
+        move |#closure_param: &#krate::__private::Context| #body_output {
+            #(#context_bindings)*
+            #block
+        }
+    };
+    // The builder's call carries the result type's span, so an unmet bound
+    // (a result that is not `Send`) is reported on the type.
+    let call = quote_spanned!(output.span()=> #build(#name, #closure));
     let body = quote_spanned! {block.span()=> {
         #(#argument_checks)*
         #output_checks
-        #build(#name, move |#closure_param: &#krate::__private::Context| #body_output {
-            #(#context_bindings)*
-            #block
-        })
+        #call
         #daemon
         #stack_size
     }};
@@ -148,6 +156,31 @@ fn constructor(
         #(#attrs)*
         #vis #fn_token #ident #impl_generics (#(#ctor_params),*) #returns #where_clause #body
     }
+}
+
+/// The path `krate::__private::item` with every token at `span` (the user's
+/// type the item checks), so that an unmet bound of the item is reported
+/// there and not at the attribute.
+fn private_at(krate: &TokenStream, span: Span, item: &str) -> TokenStream {
+    let krate = respan(krate.clone(), span);
+    let item = Ident::new(item, span);
+    quote_spanned!(span=> #krate::__private::#item)
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// The generics with `Send + 'static` added to every type parameter (its

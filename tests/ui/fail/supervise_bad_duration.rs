@@ -1,6 +1,6 @@
 use threadkit::{supervise, Worker};
 
-#[supervise(shutdown_timeout = "5 seconds")]
+#[supervise(shutdown_timeout = "5 fortnights")]
 struct App {
     job: Worker<u8>,
 }
