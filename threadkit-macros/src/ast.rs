@@ -347,7 +347,7 @@ fn item_kind(item: &Item) -> &'static str {
         Item::Struct(_) => "a struct",
         Item::Enum(_) => "an enum",
         Item::Union(_) => "a union",
-        Item::Impl(_) => "an impl block (put it on a free function instead)",
+        Item::Impl(_) => "an impl block",
         Item::Trait(_) => "a trait",
         Item::Const(_) => "a constant",
         Item::Static(_) => "a static",

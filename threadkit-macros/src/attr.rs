@@ -4,7 +4,6 @@
 //! wrong options reports three errors.
 
 use proc_macro2::TokenStream;
-use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
 use crate::errors::{parse_all, Errors};
@@ -24,6 +23,50 @@ pub struct SuperviseAttr {
     /// The timeout (seconds, nanoseconds), and the literal it came from.
     pub shutdown_timeout: Option<((u64, u32), LitStr)>,
     pub krate: Option<Path>,
+    /// Names for the generated report and running types.
+    pub report: Option<syn::Ident>,
+    pub running: Option<syn::Ident>,
+}
+
+/// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
+/// `Punctuated<Meta, Token![,]>`, but a value without `=` is reported as
+/// such rather than as a missing comma.
+fn parse_options(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Meta>> {
+    let mut metas = Vec::new();
+    while !input.is_empty() {
+        let path: Path = input.call(Path::parse_mod_style)?;
+        let meta = if input.peek(Token![=]) {
+            Meta::NameValue(syn::MetaNameValue {
+                path,
+                eq_token: input.parse()?,
+                value: input.parse()?,
+            })
+        } else if input.peek(syn::token::Paren) {
+            let content;
+            Meta::List(syn::MetaList {
+                path,
+                delimiter: syn::MacroDelimiter::Paren(syn::parenthesized!(content in input)),
+                tokens: content.parse()?,
+            })
+        } else {
+            Meta::Path(path)
+        };
+        metas.push(meta);
+        if input.is_empty() {
+            break;
+        }
+        if !input.peek(Token![,]) {
+            let key = metas
+                .last()
+                .map(|meta| quote::ToTokens::to_token_stream(meta.path()).to_string());
+            let key = key.unwrap_or_default();
+            return Err(input.error(format!(
+                "expected `=` and a value after `{key}`, or `,` before the next option"
+            )));
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(metas)
 }
 
 /// One well-formed `key` or `key = value` option.
@@ -36,7 +79,7 @@ struct Option_ {
 /// The options in `args`, in source order: each well-formed option once,
 /// or the error for a malformed (`key(...)`, `a::b`) or repeated one.
 fn options(args: TokenStream) -> Vec<syn::Result<Option_>> {
-    let metas = match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
+    let metas = match parse_all(parse_options, args) {
         Ok(metas) => metas,
         Err(error) => return vec![Err(error)],
     };
@@ -195,14 +238,40 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
         match key.as_str() {
             "shutdown_timeout" => attr.shutdown_timeout = duration(&key, value, &path, errors),
             "crate" => attr.krate = crate_path(value, &path, errors),
+            "report" => attr.report = type_name(&key, value, &path, "\"AppOutcome\"", errors),
+            "running" => attr.running = type_name(&key, value, &path, "\"AppHandle\"", errors),
             "skip" => errors.at(
                 &path,
                 "`skip` belongs on a field: `#[supervise(skip)] label: String`",
             ),
-            _ => errors.at(&path, unknown(&key, &["shutdown_timeout", "crate"])),
+            _ => errors.at(
+                &path,
+                unknown(&key, &["shutdown_timeout", "report", "running", "crate"]),
+            ),
         }
     }
     attr
+}
+
+/// A name for a generated type: a string holding an identifier.
+fn type_name(
+    key: &str,
+    value: Option<&Expr>,
+    path: &Path,
+    example: &str,
+    errors: &mut Errors,
+) -> Option<syn::Ident> {
+    let lit = string_value(key, value, path, example, errors)?;
+    match lit.parse::<syn::Ident>() {
+        Ok(ident) => Some(syn::Ident::new(&ident.to_string(), lit.span())),
+        Err(_) => {
+            errors.at(
+                &lit,
+                format_args!("expected the name of a type, such as `{key} = {example}`"),
+            );
+            None
+        }
+    }
 }
 
 /// A duration option's literal, parsed at compile time.
@@ -237,7 +306,7 @@ pub fn parse_duration(text: &str) -> Result<(u64, u32), String> {
         (&["d", "day", "days"], 86_400_000_000_000),
     ];
     let expected =
-        "expected a duration such as `\"250ms\"`, `\"5s\"`, `\"1.5s\"`, `\"1m30s\"` or `\"2h\"`";
+        "a duration looks like `\"250ms\"`, `\"5s\"`, `\"1.5s\"`, `\"1m30s\"` or `\"2h\"`";
     let trimmed = text.trim();
     // "`1m 5`: " where the problem is one part of a longer duration.
     let within = |part: &str| {
@@ -248,6 +317,9 @@ pub fn parse_duration(text: &str) -> Result<(u64, u32), String> {
         }
     };
     let mut rest = trimmed;
+    if rest.starts_with('-') {
+        return Err(format!("`{text}`: a duration cannot be negative"));
+    }
     if rest.is_empty() {
         return Err(format!("the duration is empty; {expected}"));
     }
@@ -324,6 +396,9 @@ pub fn field_is_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("skip") {
                 skip = true;
+                if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+                    return Err(meta.error("`skip` takes no value: write `#[supervise(skip)]`"));
+                }
                 Ok(())
             } else {
                 Err(meta.error("unknown field option; the only one is `skip`"))
@@ -366,7 +441,7 @@ mod tests {
         assert!(error("").contains("the duration is empty"));
         assert!(error("1.2.3s").contains("`1.2.3` is not a number"));
         assert!(error("99999999999999999999999999h").contains("too long"));
-        assert!(error("-5s").contains("expected a number before `-5s`"));
+        assert!(error("-5s").contains("cannot be negative"));
     }
 
     #[test]

@@ -46,17 +46,30 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         None => quote!(#krate::__private::DEFAULT_SHUTDOWN_TIMEOUT),
     };
-    let generated = generate(&group, &krate, &timeout);
+    let name = &group.item.ident;
+    let report = attr
+        .report
+        .clone()
+        .unwrap_or_else(|| format_ident!("{}Report", name));
+    let running = attr
+        .running
+        .clone()
+        .unwrap_or_else(|| format_ident!("{}Running", name));
+    let generated = generate(&group, &krate, &timeout, &report, &running);
     let errors = errors.finish().err().map(|error| error.to_compile_error());
     quote!(#errors #generated)
 }
 
-fn generate(group: &SuperviseStruct, krate: &TokenStream, timeout: &TokenStream) -> TokenStream {
+fn generate(
+    group: &SuperviseStruct,
+    krate: &TokenStream,
+    timeout: &TokenStream,
+    report: &Ident,
+    running: &Ident,
+) -> TokenStream {
     let item = &group.item;
     let name = &item.ident;
     let vis = &item.vis;
-    let report = format_ident!("{}Report", name);
-    let running = format_ident!("{}Running", name);
     let running_name = LitStr::new(&running.to_string(), running.span());
     // Fields of the generated structs; names starting `__threadkit_` are
     // reserved for them.

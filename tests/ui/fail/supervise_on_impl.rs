@@ -1,0 +1,8 @@
+use threadkit::supervise;
+
+struct App;
+
+#[supervise]
+impl App {}
+
+fn main() {}

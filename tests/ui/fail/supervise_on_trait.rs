@@ -1,0 +1,6 @@
+use threadkit::supervise;
+
+#[supervise]
+trait App {}
+
+fn main() {}

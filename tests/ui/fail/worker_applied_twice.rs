@@ -1,0 +1,7 @@
+use threadkit::worker;
+
+#[worker]
+#[worker(daemon)]
+fn job() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(crate = threadkit)]
+fn job() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(daemon = "yes")]
+fn job() {}
+
+fn main() {}

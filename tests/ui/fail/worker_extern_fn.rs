@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker]
+extern "C" fn job() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(name)]
+fn job() {}
+
+fn main() {}

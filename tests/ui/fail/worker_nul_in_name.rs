@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(name = "job\0one")]
+fn job() {}
+
+fn main() {}

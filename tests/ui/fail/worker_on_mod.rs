@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker]
+mod jobs {}
+
+fn main() {}

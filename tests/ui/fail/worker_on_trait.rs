@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker]
+trait Job {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker]
+type Job = u8;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(threadkit::name = "job")]
+fn job() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(name "job")]
+fn job() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(stack_size)]
+fn job() {}
+
+fn main() {}
