@@ -99,10 +99,28 @@ pub mod channel {
 ///
 /// Parameters become the constructor's parameters and must be
 /// `Send + 'static`: they move to the worker's thread, so borrowed types
-/// (`&str`, `Cow<'a, str>`) are rejected at compile time. Patterns are fine.
-/// A parameter of type `&Context` (in any position) is not a constructor
-/// parameter: the runtime lends it when the worker runs. Generic type
-/// parameters carry over, with `Send + 'static` added.
+/// (`&str`, `Cow<'a, str>`) are rejected at compile time. Patterns, raw
+/// identifiers (`r#type`, usable as `{type}` or `{r#type}` in the name) and
+/// `#[cfg]`/`#[cfg_attr]` attributes are kept as written. A parameter of
+/// type `&Context`, `&threadkit::Context` (or, with `crate = "..."`, that
+/// path's `Context`), in any position, is not a constructor parameter: the
+/// runtime lends it when the worker runs. A `Context` reached by any other
+/// path is your own type and an ordinary parameter. Generic type parameters
+/// carry over, with `Send + 'static` added where they are already bounded.
+///
+/// ```
+/// use threadkit::{worker, Context};
+///
+/// #[worker(name = "job_{type}")]
+/// fn job(r#type: u32, #[cfg(any())] never: u32, ctx: &Context) -> u32 {
+///     assert!(!ctx.is_cancelled());
+///     r#type * 2
+/// }
+///
+/// let worker = job(21);
+/// assert_eq!(worker.name(), "job_21");
+/// assert_eq!(worker.run().ok(), Some(42));
+/// ```
 ///
 /// # Return types
 ///
@@ -124,9 +142,10 @@ pub mod channel {
 /// lifetime parameters, borrowed parameters or results, `impl Trait`, a
 /// second `&Context`, `&mut Context` or `Context` by value, unknown,
 /// duplicate or ill-typed options, an empty name or unknown placeholder,
-/// and use on anything but a function: each is an error on the offending
-/// tokens with a hint. Non-`Send` parameters and results are trait errors
-/// that say why.
+/// `Box<dyn Error>` without `Send + Sync` as the error type, `#[worker]`
+/// applied twice, and use on anything but a function: each is one error on
+/// the offending tokens with a hint. Non-`Send` parameters and results are
+/// trait errors on their type that say why.
 #[cfg(feature = "macros")]
 pub use threadkit_macros::worker;
 
@@ -190,8 +209,35 @@ pub use threadkit_macros::worker;
 ///
 /// | option | meaning | example |
 /// |---|---|---|
-/// | `shutdown_timeout = "..."` | how long workers get to stop once the shutdown began, in `ms`, `s` or `m`, parsed at compile time. Default 5 s | `shutdown_timeout = "500ms"` |
+/// | `shutdown_timeout = "..."` | how long workers get to stop once the shutdown began, parsed at compile time: numbers (decimals allowed) with units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, parts combined. Default 5 s | `"500ms"`, `"1.5s"`, `"1m30s"` |
+/// | `report = "Name"` | the name of the generated report type. Default `<Struct>Report` | `report = "AppOutcome"` |
+/// | `running = "Name"` | the name of the generated running type. Default `<Struct>Running` | `running = "AppHandle"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
+///
+/// Fields may carry `#[cfg]` and `#[cfg_attr]` (honoured in every generated
+/// type and function) and raw identifiers (`r#type`); names starting with
+/// `__threadkit_` are reserved for the generated types' own fields. If the
+/// generated names are taken by types of your own, choose others with
+/// `report` and `running`:
+///
+/// ```
+/// use threadkit::{supervise, worker, Worker};
+///
+/// struct AppReport; // already taken
+///
+/// #[worker]
+/// fn job() -> u8 { 7 }
+///
+/// #[supervise(report = "AppOutcome", running = "AppHandle", shutdown_timeout = "1m30s")]
+/// struct App {
+///     job: Worker<u8>,
+/// }
+///
+/// let running: AppHandle = App { job: job() }.start();
+/// let report: AppOutcome = running.wait();
+/// assert_eq!(report.job.value(), Some(&7));
+/// # let _ = AppReport;
+/// ```
 ///
 /// # Running without blocking
 ///
