@@ -20,10 +20,10 @@ fn an_os_refusal_to_start_a_thread_is_a_failed_exit_not_a_panic() {
     let handle = Worker::infallible("greedy", |_ctx| 1)
         .stack_size(IMPOSSIBLE_STACK)
         .spawn();
-    assert_eq!(handle.id(), None);
+    assert_eq!(handle.thread_id(), None);
     let exit = handle.join();
     let error = exit.error().expect("the spawn fails");
-    assert_eq!(error.worker(), "greedy");
+    assert_eq!(error.name(), "greedy");
     assert_eq!(error.thread_id(), None);
     assert!(error.downcast_ref::<io::Error>().is_some());
     assert!(error
@@ -71,7 +71,7 @@ fn non_ascii_names_reach_the_thread_the_report_and_the_errors() {
     assert_eq!(report.records()[0].name(), name);
     assert!(report.to_string().contains("获取配置_4 ⚙  failed"));
     let exit = handle.join();
-    assert_eq!(exit.error().unwrap().worker(), name);
+    assert_eq!(exit.error().unwrap().name(), name);
     assert_eq!(exit.error().unwrap().message(), "配置无效");
 }
 

@@ -164,8 +164,8 @@ fn a_hung_record_names_the_thread_its_handle_names() {
     let report = supervisor.wait();
     let record = &report.records()[0];
     assert!(record.exit().is_hung());
-    assert!(handle.id().is_some());
-    assert_eq!(record.thread_id(), handle.id());
+    assert!(handle.thread_id().is_some());
+    assert_eq!(record.thread_id(), handle.thread_id());
     release.open();
 }
 

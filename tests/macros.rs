@@ -63,7 +63,7 @@ fn the_body_runs_on_a_thread_named_after_the_worker() {
 fn errors_are_failures_with_the_users_error() {
     let exit = fetch(0).run();
     assert!(matches!(exit, Exit::Failed(_)));
-    assert_eq!(exit.error().unwrap().worker(), "fetch_0");
+    assert_eq!(exit.error().unwrap().name(), "fetch_0");
     assert_eq!(exit.error().unwrap().message(), "zero");
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{gate, quiet_panics};
 use threadkit::channel::{select, unbounded};
-use threadkit::{Cancelled, Event, Exit, ShutdownCause, Supervisor, Worker};
+use threadkit::{Cancelled, Event, ShutdownCause, Supervisor, Worker};
 
 const LONG: Duration = Duration::from_secs(3600);
 
@@ -22,18 +22,8 @@ fn outcomes(report: &threadkit::Report) -> Vec<(String, &'static str)> {
     report
         .records()
         .iter()
-        .map(|record| (record.name().to_owned(), kind(record.exit())))
+        .map(|record| (record.name().to_owned(), record.exit().kind().as_str()))
         .collect()
-}
-
-fn kind<T>(exit: &Exit<T>) -> &'static str {
-    match exit {
-        Exit::Returned(_) => "returned",
-        Exit::Failed(_) => "failed",
-        Exit::Panicked(_) => "panicked",
-        Exit::Cancelled => "cancelled",
-        Exit::Hung => "hung",
-    }
 }
 
 // ---------------------------------------------------------------------------

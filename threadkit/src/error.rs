@@ -34,7 +34,7 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 ///
 /// let exit = Worker::new("parse_port", |_ctx| "http".parse::<u16>()).run();
 /// let error = exit.error().unwrap();
-/// assert_eq!(error.worker(), "parse_port");
+/// assert_eq!(error.name(), "parse_port");
 /// assert_eq!(error.to_string(), "worker `parse_port` failed");
 /// assert_eq!(error.message(), "invalid digit found in string");
 /// assert!(error.downcast_ref::<ParseIntError>().is_some());
@@ -72,10 +72,27 @@ impl Error {
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::new("db", |_ctx| Err::<(), _>("down")).run();
+    /// assert_eq!(exit.error().unwrap().name(), "db");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.inner.worker
+    }
+
+    /// The name of the worker that failed; renamed [`name`](Error::name),
+    /// as on every other type.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use threadkit::Worker;
+    /// let exit = Worker::new("db", |_ctx| Err::<(), _>("down")).run();
     /// assert_eq!(exit.error().unwrap().worker(), "db");
     /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `name()`, as on `Handle`, `Record` and `Panic`"
+    )]
     pub fn worker(&self) -> &str {
-        &self.inner.worker
+        self.name()
     }
 
     /// The thread the worker ran on; `None` when its thread never started.

@@ -1,5 +1,6 @@
-//! How a worker ended: [`Exit`].
+//! How a worker ended: [`Exit`], [`ExitKind`], and [`ExitError`] for `?`.
 
+use std::error::Error as StdError;
 use std::fmt;
 
 use crate::{Error, Panic};
@@ -224,14 +225,195 @@ impl<T> Exit<T> {
         }
     }
 
-    /// A single word naming the variant, as the report table shows it.
-    pub(crate) const fn kind(&self) -> &'static str {
+    /// Which way the worker ended, without what it carries.
+    ///
+    /// ```
+    /// use threadkit::{ExitKind, Worker};
+    /// let exit = Worker::new("w", |_ctx| Err::<(), _>("no")).run();
+    /// assert_eq!(exit.kind(), ExitKind::Failed);
+    /// assert_eq!(exit.kind().to_string(), "failed");
+    /// ```
+    pub const fn kind(&self) -> ExitKind {
         match self {
-            Exit::Returned(_) => "returned",
-            Exit::Failed(_) => "failed",
-            Exit::Panicked(_) => "panicked",
-            Exit::Cancelled => "cancelled",
-            Exit::Hung => "hung",
+            Exit::Returned(_) => ExitKind::Returned,
+            Exit::Failed(_) => ExitKind::Failed,
+            Exit::Panicked(_) => ExitKind::Panicked,
+            Exit::Cancelled => ExitKind::Cancelled,
+            Exit::Hung => ExitKind::Hung,
+        }
+    }
+
+    /// `Ok(value)` when the worker returned one; otherwise an [`ExitError`]
+    /// whose [`source`](std::error::Error::source) is the worker's
+    /// [`Error`] or [`Panic`], for `?` and anyhow.
+    ///
+    /// # Errors
+    ///
+    /// Every exit but `Returned`: `Failed`, `Panicked`, `Cancelled` and
+    /// `Hung`.
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    ///
+    /// fn load() -> Result<u32, Box<dyn std::error::Error>> {
+    ///     let port = Worker::new("port", |_ctx| "80".parse::<u32>()).run().into_result()?;
+    ///     let bad = Worker::new("bad", |_ctx| "x".parse::<u32>()).run().into_result();
+    ///     assert_eq!(bad.unwrap_err().to_string(), "worker `bad` failed");
+    ///     Ok(port)
+    /// }
+    /// assert_eq!(load().unwrap(), 80);
+    /// ```
+    pub fn into_result(self) -> Result<T, ExitError> {
+        match self {
+            Exit::Returned(value) => Ok(value),
+            other => Err(ExitError {
+                exit: other.outcome(),
+            }),
+        }
+    }
+}
+
+/// Which way a worker ended: [`Exit`] without what it carries.
+///
+/// ```
+/// use threadkit::{Exit, ExitKind};
+/// assert_eq!(Exit::<()>::Hung.kind(), ExitKind::Hung);
+/// assert_eq!(ExitKind::Cancelled.code(), 130);
+/// assert_eq!(ExitKind::Panicked.as_str(), "panicked");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExitKind {
+    /// [`Exit::Returned`].
+    Returned,
+    /// [`Exit::Failed`].
+    Failed,
+    /// [`Exit::Panicked`].
+    Panicked,
+    /// [`Exit::Cancelled`].
+    Cancelled,
+    /// [`Exit::Hung`].
+    Hung,
+}
+
+impl ExitKind {
+    /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::ExitKind::ALL.len(), 5);
+    /// ```
+    pub const ALL: [ExitKind; 5] = [
+        ExitKind::Returned,
+        ExitKind::Failed,
+        ExitKind::Panicked,
+        ExitKind::Cancelled,
+        ExitKind::Hung,
+    ];
+
+    /// The word the report table uses: `returned`, `failed`, `panicked`,
+    /// `cancelled` or `hung`.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::ExitKind::Returned.as_str(), "returned");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ExitKind::Returned => "returned",
+            ExitKind::Failed => "failed",
+            ExitKind::Panicked => "panicked",
+            ExitKind::Cancelled => "cancelled",
+            ExitKind::Hung => "hung",
+        }
+    }
+
+    /// The exit code, as [`Exit::code`].
+    ///
+    /// ```
+    /// assert_eq!(threadkit::ExitKind::Failed.code(), 1);
+    /// ```
+    pub const fn code(self) -> i32 {
+        match self {
+            ExitKind::Returned => 0,
+            ExitKind::Failed => 1,
+            ExitKind::Panicked => 101,
+            ExitKind::Cancelled => 130,
+            ExitKind::Hung => 124,
+        }
+    }
+}
+
+impl fmt::Display for ExitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exit that is not `Returned`, as an error: from
+/// [`Exit::into_result`]. `Display` names the worker for failures and
+/// panics; [`source`](std::error::Error::source) is the [`Error`] or
+/// [`Panic`].
+///
+/// ```
+/// use threadkit::{ExitKind, Worker};
+/// let error = Worker::<()>::infallible("boom", |_ctx| panic!("no")).run().into_result().unwrap_err();
+/// assert_eq!(error.kind(), ExitKind::Panicked);
+/// assert_eq!(error.code(), 101);
+/// assert!(error.to_string().starts_with("worker `boom` panicked at "));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ExitError {
+    exit: Exit<()>,
+}
+
+impl ExitError {
+    /// The exit, without its value.
+    ///
+    /// ```
+    /// use threadkit::Exit;
+    /// let error = Exit::<u8>::Cancelled.into_result().unwrap_err();
+    /// assert!(error.exit().is_cancelled());
+    /// ```
+    pub fn exit(&self) -> &Exit<()> {
+        &self.exit
+    }
+
+    /// Which way the worker ended.
+    ///
+    /// ```
+    /// use threadkit::{Exit, ExitKind};
+    /// assert_eq!(Exit::<u8>::Hung.into_result().unwrap_err().kind(), ExitKind::Hung);
+    /// ```
+    pub fn kind(&self) -> ExitKind {
+        self.exit.kind()
+    }
+
+    /// The exit code, as [`Exit::code`].
+    ///
+    /// ```
+    /// use threadkit::Exit;
+    /// assert_eq!(Exit::<u8>::Hung.into_result().unwrap_err().code(), 124);
+    /// ```
+    pub fn code(&self) -> i32 {
+        self.exit.code()
+    }
+}
+
+impl fmt::Display for ExitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.exit {
+            Exit::Failed(error) => write!(f, "{error}"),
+            Exit::Panicked(panic) => write!(f, "{panic}"),
+            Exit::Cancelled => f.write_str("the worker was cancelled"),
+            other => write!(f, "the worker {other}"),
+        }
+    }
+}
+
+impl StdError for ExitError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.exit {
+            Exit::Failed(error) => Some(error),
+            Exit::Panicked(panic) => Some(panic),
+            _ => None,
         }
     }
 }
@@ -243,7 +425,7 @@ impl<T> fmt::Display for Exit<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let message = self.message();
         if message.is_empty() {
-            f.write_str(self.kind())
+            f.write_str(self.kind().as_str())
         } else {
             write!(f, "{}: {message}", self.kind())
         }

@@ -67,11 +67,29 @@ impl<T> Handle<T> {
     /// ```
     /// use threadkit::Worker;
     /// let handle = Worker::infallible("id", |_ctx| std::thread::current().id()).spawn();
-    /// let id = handle.id();
+    /// let id = handle.thread_id();
     /// assert_eq!(handle.join().ok(), id);
     /// ```
-    pub fn id(&self) -> Option<ThreadId> {
+    pub fn thread_id(&self) -> Option<ThreadId> {
         self.thread.as_ref().map(|thread| thread.thread().id())
+    }
+
+    /// The worker thread's id; renamed [`thread_id`](Handle::thread_id), as
+    /// on every other type.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use threadkit::Worker;
+    /// let handle = Worker::infallible("id", |_ctx| ()).spawn();
+    /// assert_eq!(handle.id(), handle.thread_id());
+    /// # let _ = handle.join();
+    /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `thread_id()`, as on `Record`, `Error` and `Panic`"
+    )]
+    pub fn id(&self) -> Option<ThreadId> {
+        self.thread_id()
     }
 
     /// Whether the worker is a daemon.
@@ -201,7 +219,7 @@ impl<T> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
             .field("name", &self.name)
-            .field("id", &self.id())
+            .field("thread_id", &self.thread_id())
             .field("daemon", &self.daemon)
             .field("finished", &self.is_finished())
             .finish()

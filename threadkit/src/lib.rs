@@ -22,7 +22,7 @@ pub mod __private;
 pub use context::{current, Cancelled, Context};
 pub use error::{BoxError, Error};
 pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
-pub use exit::Exit;
+pub use exit::{Exit, ExitError, ExitKind};
 pub use handle::Handle;
 pub use panic::{Location, Panic};
 pub use report::{Record, Report, ReportError};

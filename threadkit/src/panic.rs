@@ -36,7 +36,7 @@ use std::thread::{self, ThreadId};
 /// })
 /// .run();
 /// let panic = exit.panic().unwrap();
-/// assert_eq!(panic.worker(), "divider");
+/// assert_eq!(panic.name(), "divider");
 /// assert_eq!(panic.message(), "attempt to divide by zero");
 /// assert!(panic.location().unwrap().file().ends_with(".rs"));
 /// ```
@@ -92,10 +92,27 @@ impl Panic {
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
+    /// assert_eq!(exit.panic().unwrap().name(), "boom");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.inner.worker
+    }
+
+    /// The name of the worker that panicked; renamed
+    /// [`name`](Panic::name), as on every other type.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use threadkit::Worker;
+    /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
     /// assert_eq!(exit.panic().unwrap().worker(), "boom");
     /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `name()`, as on `Handle`, `Record` and `Error`"
+    )]
     pub fn worker(&self) -> &str {
-        &self.inner.worker
+        self.name()
     }
 
     /// The thread the worker panicked on.
@@ -103,7 +120,7 @@ impl Panic {
     /// ```
     /// use threadkit::Worker;
     /// let handle = Worker::infallible("boom", |_ctx| panic!("oh no")).spawn();
-    /// let thread = handle.id();
+    /// let thread = handle.thread_id();
     /// let exit = handle.join();
     /// assert_eq!(Some(exit.panic().unwrap().thread_id()), thread);
     /// ```
@@ -380,7 +397,7 @@ mod tests {
         let worker: Arc<str> = "w".into();
         let panic = catch(&worker, || panic!("formatted {}", 42)).unwrap_err();
         assert_eq!(panic.message(), "formatted 42");
-        assert_eq!(panic.worker(), "w");
+        assert_eq!(panic.name(), "w");
         assert!(panic.location().unwrap().file().ends_with("panic.rs"));
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use crate::{Exit, ShutdownCause};
+use crate::{Exit, ExitKind, ShutdownCause};
 
 /// One worker's exit as a supervisor recorded it: name, daemon flag, thread,
 /// run time and outcome (the value itself stays with the worker's
@@ -168,20 +168,16 @@ pub struct Report {
 }
 
 /// Records a group folded into counts (see
-/// [`Supervisor::retain_records`](crate::Supervisor::retain_records)), by
-/// outcome, in the order of [`Exit::kind`]'s words.
+/// [`Supervisor::retain_records`](crate::Supervisor::retain_records)),
+/// indexed by [`ExitKind`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Folded {
     counts: [usize; 5],
 }
 
-const KINDS: [&str; 5] = ["returned", "failed", "panicked", "cancelled", "hung"];
-
 impl Folded {
     pub(crate) fn count(&mut self, exit: &Exit<()>) {
-        if let Some(index) = KINDS.iter().position(|kind| *kind == exit.kind()) {
-            self.counts[index] += 1;
-        }
+        self.counts[exit.kind() as usize] += 1;
     }
 
     fn total(&self) -> usize {
@@ -356,18 +352,16 @@ impl Report {
     }
 
     fn summary(&self) -> String {
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        let mut add = |kind: &'static str, n: usize| match counts
-            .iter_mut()
-            .find(|(seen, _)| *seen == kind)
-        {
-            Some((_, count)) => *count += n,
-            None => counts.push((kind, n)),
-        };
+        let mut counts: Vec<(ExitKind, usize)> = Vec::new();
+        let mut add =
+            |kind: ExitKind, n: usize| match counts.iter_mut().find(|(seen, _)| *seen == kind) {
+                Some((_, count)) => *count += n,
+                None => counts.push((kind, n)),
+            };
         for record in &self.records {
             add(record.exit.kind(), 1);
         }
-        for (kind, n) in KINDS.iter().zip(self.folded.counts) {
+        for (kind, n) in ExitKind::ALL.into_iter().zip(self.folded.counts) {
             if n > 0 {
                 add(kind, n);
             }
@@ -416,7 +410,7 @@ impl fmt::Display for Report {
                 };
                 [
                     name,
-                    record.exit.kind().to_owned(),
+                    record.exit.kind().to_string(),
                     record.code().to_string(),
                     format_duration(record.duration),
                     record.exit.message().replace(['\n', '\r'], " "),
