@@ -313,11 +313,8 @@ impl Supervisor {
     /// assert_eq!(report.exit_code(), 101);
     /// ```
     pub fn wait(self) -> Report {
-        match self.group.wait(None) {
-            Some(report) => report,
-            // Unreachable: without a deadline the group waits until done.
-            None => Report::new(Vec::new(), None, None),
-        }
+        // Without a deadline the wait only ends with the group finished.
+        self.group.wait(None).unwrap_or_else(|| self.group.report())
     }
 
     /// Like [`wait`](Supervisor::wait), but gives up after `timeout` and

@@ -54,6 +54,8 @@ struct GroupState {
     /// finishes the group.
     owner_gone: bool,
     finished: bool,
+    /// The report the group finished with, for whoever asks after.
+    final_report: Option<Report>,
     shutdown: Option<(Instant, ShutdownCause)>,
     /// One sender per `events()` subscription; each gets every event.
     listeners: Vec<(u64, Sender<Event>)>,
@@ -207,6 +209,7 @@ impl GroupState {
         self.finished = true;
         let cause = self.shutdown.take().map(|(_, cause)| cause);
         let report = self.records.take_report(cause);
+        self.final_report = Some(report.clone());
         let exit_code = report.exit_code();
         self.emit(|| Event::Finished { exit_code });
         after
@@ -232,6 +235,7 @@ impl Group {
                 sealed: false,
                 owner_gone: false,
                 finished: false,
+                final_report: None,
                 shutdown: None,
                 listeners: Vec::new(),
                 next_listener: 0,
@@ -369,11 +373,12 @@ impl Group {
     /// Waits for the group to finish, giving up at `give_up` (`None`: never).
     /// The group finishes when every worker exited, or when the shutdown
     /// timeout passed after the shutdown began (the rest become `Hung`).
-    /// `None` when it gave up, or when the group had already finished.
+    /// `None` only when it gave up; a group that finished already answers
+    /// with the report it finished with.
     pub(crate) fn wait(&self, give_up: Option<Instant>) -> Option<Report> {
         let mut state = lock(&self.state);
         if state.finished {
-            return None;
+            return state.final_report.clone();
         }
         state.sealed = true;
         let mut after = Aftermath::default();
@@ -385,7 +390,7 @@ impl Group {
         }
         loop {
             if state.finished {
-                return None;
+                return state.final_report.clone();
             }
             if state.running == 0 {
                 break;
@@ -423,6 +428,19 @@ impl Group {
         drop(state);
         after.run(self);
         Some(report)
+    }
+
+    /// What is true now: the final report once the group finished, else the
+    /// records so far (running workers have none yet).
+    pub(crate) fn report(&self) -> Report {
+        let state = lock(&self.state);
+        match &state.final_report {
+            Some(report) => report.clone(),
+            None => {
+                let cause = state.shutdown.as_ref().map(|(_, cause)| cause.clone());
+                state.records.report(cause)
+            }
+        }
     }
 
     /// The owner went away without waiting: cancel everyone; the last exit

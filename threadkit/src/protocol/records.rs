@@ -79,16 +79,23 @@ impl Records {
         Some(record)
     }
 
-    /// The report; the records move into it.
-    pub(crate) fn take_report(&mut self, cause: Option<ShutdownCause>) -> Report {
-        let kept = std::mem::take(&mut self.kept);
+    /// The report of what is kept so far (records are shared, not copied).
+    pub(crate) fn report(&self, cause: Option<ShutdownCause>) -> Report {
         let first_failure = self
             .first_failure
-            .and_then(|seq| kept.keys().position(|kept| *kept == seq));
+            .and_then(|seq| self.kept.keys().position(|kept| *kept == seq));
+        let records = self.kept.values().cloned().collect();
+        Report::new(records, first_failure, cause).with_folded(self.folded.clone())
+    }
+
+    /// The report; the records move into it.
+    pub(crate) fn take_report(&mut self, cause: Option<ShutdownCause>) -> Report {
+        let report = self.report(cause);
+        self.kept.clear();
         self.others.clear();
         self.failures.clear();
-        let records = kept.into_values().collect();
-        Report::new(records, first_failure, cause).with_folded(std::mem::take(&mut self.folded))
+        self.folded = Folded::default();
+        report
     }
 }
 

@@ -95,10 +95,10 @@ fn exits_after_finish_and_duplicate_exits_are_ignored() {
     );
     group.record_exit(id, Exit::Returned(()));
     group.record_exit(id, Exit::Returned(()));
-    assert!(
-        group.wait(None).is_none(),
-        "a finished group does not finish twice"
-    );
+    let again = group.wait(None).expect("a finished group keeps its report");
+    assert_eq!(again.records().len(), 1, "it does not finish twice");
+    assert!(again.records()[0].exit().is_hung());
+    assert_eq!(group.report().exit_code(), 124);
 }
 
 #[test]
