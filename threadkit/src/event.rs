@@ -14,7 +14,7 @@ use crate::sync::Arc as SyncArc;
 
 /// Something that happened in a supervised group, in the order it happened.
 /// Receive them from [`Supervisor::events`](crate::Supervisor::events) to
-/// log, count or alert (the seeds mail the traceback of a failed thread).
+/// log, count or alert (mail the traceback of a failed worker, say).
 ///
 /// ```
 /// use threadkit::{Event, Supervisor, Worker};

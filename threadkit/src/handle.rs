@@ -187,9 +187,8 @@ impl<T> Handle<T> {
     }
 
     /// Waits at most `timeout` for the worker to exit. On time-out the
-    /// handle comes back in `Err`, ready to wait again: the seed's
-    /// `join(.1)` loop, without polling (the wait blocks on a condition
-    /// variable and wakes when the exit is recorded).
+    /// handle comes back in `Err`, ready to wait again. The wait blocks on a
+    /// condition variable and wakes when the exit is recorded: no polling.
     ///
     /// The OS thread is detached rather than joined, since after its exit is
     /// recorded it only runs thread-local destructors.

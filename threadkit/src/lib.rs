@@ -1,4 +1,4 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("lib.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -19,6 +19,13 @@ mod worker;
 #[path = "private.rs"]
 pub mod __private;
 
+/// The README's code runs as doctests too, though the README is not the
+/// crate's front page (it also holds benchmark numbers and the Python
+/// programs this crate grew from).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use context::{current, Cancelled, Context};
 pub use error::{BoxError, Error};
 pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
@@ -32,9 +39,17 @@ pub use supervisor::{
 };
 pub use worker::{Worker, WorkerResult};
 
-/// The channels workers use, re-exported so that `select!` on a worker's
-/// [`Context::cancelled`] receiver needs no extra dependency: this is
-/// [`crossbeam_channel`](https://docs.rs/crossbeam-channel), whole.
+/// The channels workers use beside their [`Context::cancelled`] receiver:
+/// `select!` on cancellation and on work, queues between workers, timers.
+///
+/// These are [`crossbeam-channel`](https://docs.rs/crossbeam-channel) 0.5's
+/// own items, re-exported rather than wrapped, so a `Receiver` from here is
+/// a `crossbeam_channel::Receiver` and code that depends on
+/// `crossbeam-channel` directly interoperates freely. Only what a worker
+/// needs is re-exported, which keeps threadkit's semver tied to
+/// crossbeam-channel at these items alone (the ones [`Events`] and
+/// [`Context::cancelled`] expose anyway); for the rest, depend on
+/// `crossbeam-channel` yourself.
 ///
 /// ```
 /// use threadkit::channel::{bounded, select};
@@ -43,7 +58,11 @@ pub use worker::{Worker, WorkerResult};
 /// select! { recv(rx) -> msg => assert_eq!(msg, Ok("hi")) }
 /// ```
 pub mod channel {
-    pub use crossbeam_channel::*;
+    pub use crossbeam_channel::{
+        after, at, bounded, never, select, tick, unbounded, IntoIter, Iter, Receiver, RecvError,
+        RecvTimeoutError, Select, SelectedOperation, SendError, SendTimeoutError, Sender, TryIter,
+        TryRecvError, TrySendError,
+    };
 }
 
 /// Turns a free function into a constructor of a not-yet-started

@@ -12,7 +12,8 @@ use crate::{Context, Handle, Report, Worker};
 /// Runs workers as a group, records every exit, and shuts the group down
 /// in bounded time. The macro-free API that `#[supervise]` expands onto.
 ///
-/// The rules (the seeds' rules, made precise):
+/// The rules (the crate's front page lists them all; the repository's
+/// `RELIABILITY.md` names the test or model that checks each):
 /// 1. Every exit is recorded exactly once, panics included.
 /// 2. Fail-fast: the first worker to fail (`Err` or panic) cancels every
 ///    other worker; [`wait`](Supervisor::wait) then returns a [`Report`]
@@ -272,9 +273,9 @@ impl Supervisor {
         }
     }
 
-    /// A new channel that receives every [`Event`] from now on: starts,
+    /// A new channel that receives every [`Event`](crate::Event) from now on: starts,
     /// exits (with the full record, errors and panics included), the
-    /// shutdown's start, and a final [`Event::Finished`] after which the
+    /// shutdown's start, and a final [`Event::Finished`](crate::Event::Finished) after which the
     /// channel disconnects. Call it before spawning to see every event; call
     /// it again for a second listener (each gets every event). A supervisor
     /// nobody listens to buffers nothing, and dropping the [`Events`] ends
