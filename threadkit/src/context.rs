@@ -23,6 +23,8 @@ use crate::protocol::CancelToken;
 /// `select!`. Returning `Err(Cancelled)` (for example through `check()?`)
 /// records the exit as [`Exit::Cancelled`](crate::Exit::Cancelled).
 ///
+/// # Examples
+///
 /// ```
 /// use std::time::Duration;
 /// use threadkit::{Context, Exit, Worker};
@@ -56,6 +58,8 @@ impl Context {
 
     /// The worker's name (also its OS thread's name when spawned).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("get_config_4", |ctx| ctx.name().to_owned()).run();
@@ -67,6 +71,8 @@ impl Context {
 
     /// Whether cancellation has been requested. A single atomic load, cheap
     /// enough for tight loops.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -87,6 +93,12 @@ impl Context {
     }
 
     /// `Err(Cancelled)` once cancellation has been requested, for `?`.
+    ///
+    /// # Errors
+    ///
+    /// [`Cancelled`] once the worker has been asked to stop.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Cancelled, Context, Exit, Worker};
@@ -111,6 +123,12 @@ impl Context {
     /// cancellation is requested (at once if it already was). Blocks on a
     /// condition variable: no polling, no CPU while asleep.
     ///
+    /// # Errors
+    ///
+    /// [`Cancelled`] when cancellation is requested before `duration` passes.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use std::time::{Duration, Instant};
     /// use threadkit::Worker;
@@ -132,6 +150,8 @@ impl Context {
     /// A receiver that becomes ready (disconnected) when cancellation is
     /// requested, for use in [`crossbeam_channel::select!`](crate::channel::select)
     /// beside the worker's own channels. It never delivers a message.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::channel::{select, unbounded};
@@ -178,6 +198,8 @@ thread_local! {
 /// The [`Context`] of the worker running on this thread, or `None` outside
 /// workers. Lets helpers deep in a call stack honour cancellation without
 /// threading a `&Context` through every signature.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{Cancelled, Worker};
@@ -240,6 +262,8 @@ impl Drop for Entered {
 /// returns it (directly, boxed, or as the source of its own error) exits as
 /// [`Exit::Cancelled`](crate::Exit::Cancelled), which is not a failure.
 /// To use `?` with your own error type, implement `From<Cancelled>` for it.
+///
+/// # Examples
 ///
 /// ```
 /// use std::{error::Error, fmt, time::Duration};

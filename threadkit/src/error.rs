@@ -28,6 +28,8 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// original error is the [`source`](std::error::Error::source). Use
 /// [`message`](Error::message) for the whole chain on one line.
 ///
+/// # Examples
+///
 /// ```
 /// use std::num::ParseIntError;
 /// use threadkit::Worker;
@@ -69,6 +71,8 @@ impl Error {
 
     /// The name of the worker that failed.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::new("db", |_ctx| Err::<(), _>("down")).run();
@@ -80,6 +84,8 @@ impl Error {
 
     /// The name of the worker that failed; renamed [`name`](Error::name),
     /// as on every other type.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # #![allow(deprecated)]
@@ -97,6 +103,8 @@ impl Error {
 
     /// The thread the worker ran on; `None` when its thread never started.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::new("db", |_ctx| Err::<(), _>("down")).run();
@@ -109,6 +117,8 @@ impl Error {
 
     /// The error the worker returned, as it was converted into a [`BoxError`].
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::new("db", |_ctx| Err::<(), _>("down")).run();
@@ -120,6 +130,8 @@ impl Error {
 
     /// The first error of type `E` in the chain that starts at the worker's
     /// error and follows [`source`](std::error::Error::source).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::io;
@@ -135,6 +147,8 @@ impl Error {
 
     /// The worker's error followed by its sources, outermost first.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::new("io", |_ctx| std::fs::read("/no/such/file")).run();
@@ -145,6 +159,8 @@ impl Error {
     }
 
     /// The worker's error and its sources on one line, joined by `": "`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -159,6 +175,8 @@ impl Error {
     /// Where the worker returned its error, if `RUST_BACKTRACE` or
     /// `RUST_LIB_BACKTRACE` enabled capturing; check
     /// [`Backtrace::status`](std::backtrace::Backtrace::status).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::backtrace::BacktraceStatus;

@@ -16,6 +16,8 @@ use crate::sync::Arc as SyncArc;
 /// Receive them from [`Supervisor::events`](crate::Supervisor::events) to
 /// log, count or alert (mail the traceback of a failed worker, say).
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Event, Supervisor, Worker};
 ///
@@ -65,6 +67,8 @@ pub enum Event {
 
 /// Why a group began shutting down.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{ShutdownCause, Supervisor, Worker};
 /// let supervisor = Supervisor::new();
@@ -97,6 +101,8 @@ pub enum ShutdownCause {
 /// [`Event::Finished`]. Dropping the `Events` unsubscribes at once: a
 /// reader that comes and goes costs the group nothing, even if no event is
 /// ever sent. A receiver cloned out of it stops receiving then too.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::channel::select;
@@ -141,6 +147,8 @@ impl Events {
 
     /// The receiver, for `select!` and for APIs that take a `&Receiver`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Supervisor;
     /// let supervisor = Supervisor::new();
@@ -179,6 +187,8 @@ impl<'a> IntoIterator for &'a Events {
 
 /// The iterator of an owned [`Events`]: blocks for each event, ends when
 /// the group finished.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{Supervisor, Worker};

@@ -21,6 +21,8 @@ use crate::{Error, Panic};
 /// `Failed`, `Panicked` and `Hung` are failures ([`is_failure`](Exit::is_failure)).
 /// `Cancelled` is not: a worker that stops when told to did its job.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Exit, Worker};
 ///
@@ -52,6 +54,8 @@ pub enum Exit<T> {
 impl<T> Exit<T> {
     /// The process exit code this outcome stands for (see the table above).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// assert_eq!(Exit::<()>::Cancelled.code(), 130);
@@ -69,6 +73,8 @@ impl<T> Exit<T> {
 
     /// `true` for `Returned`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// assert!(Exit::Returned(7).is_success());
@@ -79,6 +85,8 @@ impl<T> Exit<T> {
     }
 
     /// `true` for `Failed`, `Panicked` and `Hung`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Exit;
@@ -91,6 +99,8 @@ impl<T> Exit<T> {
 
     /// `true` for `Cancelled`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// assert!(Exit::<()>::Cancelled.is_cancelled());
@@ -101,6 +111,8 @@ impl<T> Exit<T> {
 
     /// `true` for `Hung`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// assert!(Exit::<()>::Hung.is_hung());
@@ -110,6 +122,8 @@ impl<T> Exit<T> {
     }
 
     /// The returned value, if the worker returned one.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Exit;
@@ -125,6 +139,8 @@ impl<T> Exit<T> {
 
     /// A reference to the returned value, if the worker returned one.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// let exit = Exit::Returned(String::from("config"));
@@ -138,6 +154,8 @@ impl<T> Exit<T> {
     }
 
     /// The error, if the worker failed by returning `Err` (or could not start).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -154,6 +172,8 @@ impl<T> Exit<T> {
 
     /// The panic, if the worker panicked.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| -> u8 { panic!("boom") }).run();
@@ -167,6 +187,8 @@ impl<T> Exit<T> {
     }
 
     /// Borrows the returned value, keeping the rest of the outcome.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Exit;
@@ -185,6 +207,8 @@ impl<T> Exit<T> {
 
     /// Maps the returned value, keeping every other outcome as it is.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// assert_eq!(Exit::Returned(20).map(|n| n + 1).ok(), Some(21));
@@ -201,6 +225,8 @@ impl<T> Exit<T> {
 
     /// The outcome without the value: what a [`Report`](crate::Report) and an
     /// [`Event`](crate::Event) keep. Errors and panics are shared, not copied.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Exit;
@@ -227,6 +253,8 @@ impl<T> Exit<T> {
 
     /// Which way the worker ended, without what it carries.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{ExitKind, Worker};
     /// let exit = Worker::new("w", |_ctx| Err::<(), _>("no")).run();
@@ -252,6 +280,8 @@ impl<T> Exit<T> {
     /// Every exit but `Returned`: `Failed`, `Panicked`, `Cancelled` and
     /// `Hung`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     ///
@@ -274,6 +304,8 @@ impl<T> Exit<T> {
 }
 
 /// Which way a worker ended: [`Exit`] without what it carries.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{Exit, ExitKind};
@@ -298,6 +330,8 @@ pub enum ExitKind {
 impl ExitKind {
     /// Every kind, in declaration order.
     ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(threadkit::ExitKind::ALL.len(), 5);
     /// ```
@@ -311,6 +345,8 @@ impl ExitKind {
 
     /// The word the report table uses: `returned`, `failed`, `panicked`,
     /// `cancelled` or `hung`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert_eq!(threadkit::ExitKind::Returned.as_str(), "returned");
@@ -326,6 +362,8 @@ impl ExitKind {
     }
 
     /// The exit code, as [`Exit::code`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert_eq!(threadkit::ExitKind::Failed.code(), 1);
@@ -352,6 +390,8 @@ impl fmt::Display for ExitKind {
 /// panics; [`source`](std::error::Error::source) is the [`Error`] or
 /// [`Panic`].
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{ExitKind, Worker};
 /// let error = Worker::<()>::infallible("boom", |_ctx| panic!("no")).run().into_result().unwrap_err();
@@ -367,6 +407,8 @@ pub struct ExitError {
 impl ExitError {
     /// The exit, without its value.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Exit;
     /// let error = Exit::<u8>::Cancelled.into_result().unwrap_err();
@@ -378,6 +420,8 @@ impl ExitError {
 
     /// Which way the worker ended.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Exit, ExitKind};
     /// assert_eq!(Exit::<u8>::Hung.into_result().unwrap_err().kind(), ExitKind::Hung);
@@ -387,6 +431,8 @@ impl ExitError {
     }
 
     /// The exit code, as [`Exit::code`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Exit;

@@ -14,6 +14,8 @@ use crate::Exit;
 /// Dropping a handle detaches the worker; it keeps running, and a
 /// [`Supervisor`](crate::Supervisor) it belongs to still records its exit.
 ///
+/// # Examples
+///
 /// ```
 /// use std::time::Duration;
 /// use threadkit::{Exit, Worker};
@@ -54,6 +56,8 @@ impl<T> Handle<T> {
 
     /// The worker's name.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// assert_eq!(Worker::new("db", |_ctx| ()).spawn().name(), "db");
@@ -63,6 +67,8 @@ impl<T> Handle<T> {
     }
 
     /// The worker thread's id; `None` if the thread could not be started.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -76,6 +82,8 @@ impl<T> Handle<T> {
 
     /// The worker thread's id; renamed [`thread_id`](Handle::thread_id), as
     /// on every other type.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # #![allow(deprecated)]
@@ -94,6 +102,8 @@ impl<T> Handle<T> {
 
     /// Whether the worker is a daemon.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// assert!(Worker::new("d", |_ctx| ()).daemon(true).spawn().is_daemon());
@@ -104,6 +114,8 @@ impl<T> Handle<T> {
 
     /// Whether the worker's exit is recorded, so [`join`](Handle::join)
     /// would not block. Never blocks.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -126,6 +138,8 @@ impl<T> Handle<T> {
     /// the worker has exited. Under a supervisor, a worker that stops
     /// because of this exits [`Exit::Cancelled`], which is not a failure, so
     /// the rest of the group keeps running.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -153,6 +167,8 @@ impl<T> Handle<T> {
     /// When called on the worker's own thread (a worker that was handed its
     /// own handle), since it would wait for itself forever. std's `join`
     /// reports the same mistake (`EDEADLK`), CPython raises `RuntimeError`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -192,6 +208,12 @@ impl<T> Handle<T> {
     ///
     /// The OS thread is detached rather than joined, since after its exit is
     /// recorded it only runs thread-local destructors.
+    ///
+    /// # Errors
+    ///
+    /// The handle itself, when the worker has not exited within `timeout`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;

@@ -51,6 +51,8 @@ pub use worker::{Worker, WorkerResult};
 /// [`Context::cancelled`] expose anyway); for the rest, depend on
 /// `crossbeam-channel` yourself.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::channel::{bounded, select};
 /// let (tx, rx) = bounded(1);
@@ -68,6 +70,8 @@ pub mod channel {
 /// Turns a free function into a constructor of a not-yet-started
 /// [`Worker`]: calling it runs nothing, it returns a `Worker<T>` that owns
 /// the arguments; the body runs when the worker is spawned (or `run`).
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{worker, Context, Exit};
@@ -171,6 +175,8 @@ pub use threadkit_macros::worker;
 /// Makes a struct of workers a supervised group: generates `start()`,
 /// `run()`, a `<Name>Running` handle and a typed `<Name>Report` that mirrors
 /// the struct's fields, so `report.configs[3]` is an `Exit<Config>`.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{supervise, worker, Context, Exit, Worker};

@@ -27,6 +27,8 @@ use std::thread::{self, ThreadId};
 ///
 /// Cloning is cheap: clones share one record (and one payload).
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::Worker;
 ///
@@ -89,6 +91,8 @@ impl Panic {
 
     /// The name of the worker that panicked.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
@@ -100,6 +104,8 @@ impl Panic {
 
     /// The name of the worker that panicked; renamed
     /// [`name`](Panic::name), as on every other type.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # #![allow(deprecated)]
@@ -117,6 +123,8 @@ impl Panic {
 
     /// The thread the worker panicked on.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let handle = Worker::infallible("boom", |_ctx| panic!("oh no")).spawn();
@@ -131,6 +139,8 @@ impl Panic {
     /// The panic message: the payload if it is a `&str` or `String`,
     /// otherwise `Box<dyn Any>`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| std::panic::panic_any(7_u8)).run();
@@ -143,6 +153,8 @@ impl Panic {
     /// Where the panic happened, when threadkit's panic hook saw it (it is
     /// installed before the first worker runs; a hook set later with
     /// [`std::panic::set_hook`] that does not chain to it hides locations).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -159,6 +171,8 @@ impl Panic {
     /// `RUST_LIB_BACKTRACE` enables it (see
     /// [`Backtrace::status`](std::backtrace::Backtrace::status)).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
@@ -170,6 +184,8 @@ impl Panic {
 
     /// Takes the original panic payload out of this record (all clones share
     /// it, so only the first call gets it).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -183,6 +199,12 @@ impl Panic {
 
     /// Re-raises the panic on the calling thread, with the original payload
     /// if it is still here (otherwise with the message).
+    ///
+    /// # Panics
+    ///
+    /// Always: that is what it is for (like [`std::panic::resume_unwind`]).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -224,6 +246,8 @@ impl std::error::Error for Panic {}
 
 /// A source location (`file:line:column`) that owns its file name.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::Worker;
 /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
@@ -240,6 +264,8 @@ pub struct Location {
 impl Location {
     /// The source file.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use threadkit::Worker;
     /// # let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
@@ -252,6 +278,8 @@ impl Location {
 
     /// The line, starting at 1.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use threadkit::Worker;
     /// let exit = Worker::infallible("boom", |_ctx| panic!("oh no")).run();
@@ -262,6 +290,8 @@ impl Location {
     }
 
     /// The column, starting at 1.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use threadkit::Worker;

@@ -14,6 +14,8 @@ use crate::{Exit, ExitKind, ShutdownCause};
 /// run time and outcome (the value itself stays with the worker's
 /// [`Handle`](crate::Handle)). Cheap to clone.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Supervisor, Worker};
 /// let supervisor = Supervisor::new();
@@ -53,6 +55,8 @@ impl Record {
 
     /// The worker's name.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
     /// # let supervisor = Supervisor::new();
@@ -65,6 +69,8 @@ impl Record {
     }
 
     /// Whether the worker was a daemon.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
@@ -80,6 +86,8 @@ impl Record {
 
     /// The worker's thread; `None` if it never started.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
     /// # let supervisor = Supervisor::new();
@@ -93,6 +101,8 @@ impl Record {
 
     /// From the worker's spawn to its recorded exit (for `Hung`, to the
     /// moment the supervisor gave up on it).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
@@ -108,6 +118,8 @@ impl Record {
 
     /// How the worker ended.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -120,6 +132,8 @@ impl Record {
     }
 
     /// The exit's [`code`](Exit::code).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use threadkit::{Supervisor, Worker};
@@ -143,6 +157,8 @@ impl Record {
 /// - `Display` prints an aligned table; `fn main() -> Report` exits with the
 ///   exit code and prints the table to stderr when something failed.
 /// - [`into_result`](Report::into_result) turns it into a `Result` for `?`.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{Supervisor, Worker};
@@ -212,6 +228,8 @@ impl Report {
     /// [`Supervisor::retain_records`](crate::Supervisor::retain_records)).
     /// `records().len() + folded()` is the number of workers recorded.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new().retain_records(1);
@@ -226,6 +244,8 @@ impl Report {
     }
 
     /// Every worker's record, in the order the workers were spawned.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -242,6 +262,8 @@ impl Report {
 
     /// The first record named `name`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -257,6 +279,8 @@ impl Report {
     /// The failure that decides the exit code: the first worker, in time,
     /// to fail or panic (the one that started a fail-fast shutdown); or, if
     /// none did, the first hung worker.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
@@ -275,6 +299,8 @@ impl Report {
     /// Every failed, panicked or hung worker, in spawn order. Failures after
     /// the first are kept too.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -290,6 +316,8 @@ impl Report {
 
     /// 0 if no worker failed; otherwise the first failure's code.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Supervisor;
     /// assert_eq!(Supervisor::new().wait().exit_code(), 0);
@@ -299,6 +327,8 @@ impl Report {
     }
 
     /// `true` when no worker failed, panicked or hung.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -314,6 +344,8 @@ impl Report {
     /// shutdown was needed (a group of daemons that all returned, or an
     /// empty group).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{ShutdownCause, Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -328,6 +360,12 @@ impl Report {
     /// `Ok(self)` on success, otherwise a [`ReportError`] whose source is
     /// the first failure's [`Error`](crate::Error) or
     /// [`Panic`](crate::Panic), so that `?` and anyhow show the cause.
+    ///
+    /// # Errors
+    ///
+    /// A [`ReportError`] when a worker failed, panicked or hung.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -396,6 +434,9 @@ impl fmt::Display for Report {
     /// get_config_1  returned     0  10.4ms
     /// get_config_4  failed       1  10.1ms  config 4 is unreachable
     /// 2 workers: 1 returned, 1 failed; exit code 1 (get_config_4 failed)
+    ///
+    /// # Examples
+    ///
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = ["worker", "outcome", "code", "time", "message"];
@@ -480,6 +521,8 @@ impl Termination for Report {
 /// [`Panic`](crate::Panic), and `Debug` (what `fn main() -> Result<..>`
 /// prints) adds the whole table.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Supervisor, Worker};
 /// let supervisor = Supervisor::new();
@@ -495,6 +538,8 @@ pub struct ReportError {
 impl ReportError {
     /// The report this error was made from.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -507,6 +552,8 @@ impl ReportError {
     }
 
     /// Gives the report back.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};

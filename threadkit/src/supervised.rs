@@ -13,6 +13,8 @@ use crate::{Cancelled, Context, Exit, Handle, Report, Supervisor, Worker};
 /// which is how `report.configs[3]` comes to be an `Exit<Config>`.
 /// Implement it for a container of your own to accept it as a field.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Exit, Supervised, Supervisor, Worker};
 ///

@@ -28,6 +28,8 @@ use crate::{Context, Handle, Report, Worker};
 /// 5. No polling: exits arrive as notifications; the owner sleeps until the
 ///    last exit or the shutdown deadline.
 ///
+/// # Examples
+///
 /// ```
 /// use std::time::Duration;
 /// use threadkit::{Exit, Supervisor, Worker};
@@ -66,6 +68,8 @@ impl Drop for ParentLink {
 
 /// The default [`Supervisor::shutdown_timeout`]: 5 seconds.
 ///
+/// # Examples
+///
 /// ```
 /// assert_eq!(threadkit::DEFAULT_SHUTDOWN_TIMEOUT, std::time::Duration::from_secs(5));
 /// ```
@@ -73,6 +77,8 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The default [`Supervisor::retain_records`]: 1024 records besides the
 /// first failure.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{Supervisor, Worker, DEFAULT_RETAINED_RECORDS};
@@ -88,6 +94,8 @@ pub const DEFAULT_RETAINED_RECORDS: usize = 1024;
 
 impl Supervisor {
     /// An empty group with the default shutdown timeout (5 s).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Supervisor;
@@ -112,6 +120,8 @@ impl Supervisor {
     /// The link to the parent lasts as long as this supervisor: once it has
     /// waited (or is dropped) the parent keeps nothing of it, so a worker
     /// may run child groups in a loop for ever.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
@@ -140,6 +150,8 @@ impl Supervisor {
     /// How long workers get, once the shutdown began, to exit before they
     /// are reported [`Exit::Hung`](crate::Exit::Hung). `Duration::ZERO` gives no grace at all;
     /// `Duration::MAX` waits for ever.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
@@ -170,6 +182,8 @@ impl Supervisor {
     /// cause and [`Report::first_failure`] never change. Values stay with
     /// the handles either way: a `#[supervise]` report's fields are complete.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     ///
@@ -197,6 +211,8 @@ impl Supervisor {
     /// its exit is recorded like any other. If the OS refuses the thread,
     /// the exit is [`Exit::Failed`](crate::Exit::Failed), which starts the fail-fast shutdown.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -217,6 +233,8 @@ impl Supervisor {
     /// before it exits extends the group), and it starts already cancelled
     /// once the shutdown began. After the group finished it still starts,
     /// cancelled, and belongs to no report.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -240,6 +258,8 @@ impl Supervisor {
     /// Starts the shutdown now: every worker is cancelled and gets the
     /// shutdown timeout to exit. Idempotent.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use std::time::Duration;
     /// use threadkit::{Supervisor, Worker};
@@ -257,6 +277,8 @@ impl Supervisor {
     /// A cloneable, `Send` handle that can [`cancel`](Canceller::cancel) this
     /// group from another thread (a signal handler thread, a watchdog)
     /// while the owner is blocked in [`wait`](Supervisor::wait).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
@@ -280,6 +302,8 @@ impl Supervisor {
     /// it again for a second listener (each gets every event). A supervisor
     /// nobody listens to buffers nothing, and dropping the [`Events`] ends
     /// its subscription at once.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Event, Supervisor, Worker};
@@ -305,6 +329,8 @@ impl Supervisor {
     /// shutdown began (the rest are then reported [`Exit::Hung`](crate::Exit::Hung) and
     /// detached). Never blocks longer than that.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
     /// let supervisor = Supervisor::new();
@@ -320,6 +346,13 @@ impl Supervisor {
 
     /// Like [`wait`](Supervisor::wait), but gives up after `timeout` and
     /// hands the supervisor back, to wait again (or spawn more, or cancel).
+    ///
+    /// # Errors
+    ///
+    /// The supervisor itself, when the group has not finished within
+    /// `timeout`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
@@ -385,6 +418,8 @@ fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handl
 /// Starts workers in a [`Supervisor`]'s group from anywhere; see
 /// [`Supervisor::spawner`].
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Supervisor, Worker};
 /// let supervisor = Supervisor::new();
@@ -402,6 +437,8 @@ pub struct Spawner {
 
 impl Spawner {
     /// Same as [`Supervisor::spawn`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::{Supervisor, Worker};
@@ -424,6 +461,8 @@ impl fmt::Debug for Spawner {
 /// Cancels a [`Supervisor`]'s group from anywhere; see
 /// [`Supervisor::canceller`].
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::Supervisor;
 /// let supervisor = Supervisor::new();
@@ -439,6 +478,8 @@ pub struct Canceller {
 
 impl Canceller {
     /// Same as [`Supervisor::cancel`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Supervisor;

@@ -32,6 +32,8 @@ type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
 /// return type for you.) A closure that only panics has no return type to
 /// infer; name one: `Worker::<()>::infallible("boom", |_| panic!())`.
 ///
+/// # Examples
+///
 /// ```
 /// use threadkit::{Exit, Worker};
 ///
@@ -62,6 +64,8 @@ pub struct Worker<T> {
 /// that is, or has as a source, [`Cancelled`] makes it [`Exit::Cancelled`].
 ///
 /// Implement it for your own status types to decide what counts as failure.
+///
+/// # Examples
 ///
 /// ```
 /// use threadkit::{BoxError, Worker, WorkerResult};
@@ -114,6 +118,8 @@ impl<T: Send + 'static> Worker<T> {
     /// Whatever the body captures moves to the worker's thread, so it must
     /// be `Send + 'static`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let path = std::env::temp_dir().join("threadkit-doc-new.txt");
@@ -132,6 +138,8 @@ impl<T: Send + 'static> Worker<T> {
     /// A worker whose body returns a plain value: only a panic keeps it from
     /// `Returned`. A `Result`
     /// returned here is a value like any other, never a failure.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -158,6 +166,8 @@ impl<T: Send + 'static> Worker<T> {
     /// [`Supervisor`](crate::Supervisor), the group is done when every
     /// non-daemon worker has exited; daemons are then cancelled.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let beat = Worker::new("heartbeat", |ctx| ctx.sleep(std::time::Duration::MAX)).daemon(true);
@@ -171,6 +181,8 @@ impl<T: Send + 'static> Worker<T> {
     /// Sets the size of the worker thread's stack, in bytes (see
     /// [`std::thread::Builder::stack_size`]). Ignored by [`run`](Worker::run).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// let small = Worker::infallible("small", |_ctx| 1 + 1).stack_size(64 * 1024);
@@ -183,6 +195,8 @@ impl<T: Send + 'static> Worker<T> {
 
     /// The worker's name.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use threadkit::Worker;
     /// assert_eq!(Worker::new("取配置_4", |_ctx| ()).name(), "取配置_4");
@@ -192,6 +206,8 @@ impl<T: Send + 'static> Worker<T> {
     }
 
     /// Whether the worker is a daemon.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -206,6 +222,8 @@ impl<T: Send + 'static> Worker<T> {
     /// Never panics: if the OS refuses to start the thread (or the name
     /// holds a NUL byte, which OS thread names cannot), the handle's exit is
     /// [`Exit::Failed`] with the reason as the error's source.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
@@ -226,6 +244,8 @@ impl<T: Send + 'static> Worker<T> {
     ///
     /// Works on any thread, including inside a thread-local's destructor
     /// (where `threadkit::current()` is then `None` for the body).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use threadkit::Worker;
