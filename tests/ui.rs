@@ -7,5 +7,8 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/fail/*.rs");
+    // What needs an optional feature fails without it.
+    #[cfg(not(feature = "signals"))]
+    cases.compile_fail("tests/ui/without_signals/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

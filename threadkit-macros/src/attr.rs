@@ -26,6 +26,8 @@ pub struct SuperviseAttr {
     /// Names for the generated report and running types.
     pub report: Option<syn::Ident>,
     pub running: Option<syn::Ident>,
+    /// `signals`: the option's path, for the span of a missing feature.
+    pub signals: Option<Path>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -239,6 +241,11 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
             "shutdown_timeout" => attr.shutdown_timeout = duration(&key, value, &path, errors),
             "crate" => attr.krate = crate_path(value, &path, errors),
             "report" => attr.report = type_name(&key, value, &path, "\"AppOutcome\"", errors),
+            "signals" => {
+                if flag("signals", value, errors) {
+                    attr.signals = Some(path);
+                }
+            }
             "running" => attr.running = type_name(&key, value, &path, "\"AppHandle\"", errors),
             "skip" => errors.at(
                 &path,
@@ -246,7 +253,10 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
             ),
             _ => errors.at(
                 &path,
-                unknown(&key, &["shutdown_timeout", "report", "running", "crate"]),
+                unknown(
+                    &key,
+                    &["shutdown_timeout", "signals", "report", "running", "crate"],
+                ),
             ),
         }
     }

@@ -55,7 +55,15 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .running
         .clone()
         .unwrap_or_else(|| format_ident!("{}Running", name));
-    let generated = generate(&group, &krate, &timeout, &report, &running);
+    let supervisor_new = match &attr.signals {
+        Some(option) => {
+            let with_signals =
+                quote_spanned!(option.span()=> #krate::__private::with_signals::<()>);
+            quote!(#with_signals(#krate::__private::Supervisor::new()))
+        }
+        None => quote!(#krate::__private::Supervisor::new()),
+    };
+    let generated = generate(&group, &krate, &timeout, &report, &running, &supervisor_new);
     let errors = errors.finish().err().map(|error| error.to_compile_error());
     quote!(#errors #generated)
 }
@@ -66,6 +74,7 @@ fn generate(
     timeout: &TokenStream,
     report: &Ident,
     running: &Ident,
+    supervisor_new: &TokenStream,
 ) -> TokenStream {
     let item = &group.item;
     let name = &item.ident;
@@ -176,7 +185,7 @@ fn generate(
         impl #name {
             /// Starts every worker and returns at once, with a handle on the running group.
             #vis fn start(self) -> #running {
-                self.__threadkit_start_in(#krate::__private::Supervisor::new())
+                self.__threadkit_start_in(#supervisor_new)
             }
 
             /// Starts every worker and waits until the group is done: see `Supervisor::wait`.

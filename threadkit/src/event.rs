@@ -89,6 +89,13 @@ pub enum ShutdownCause {
     /// The owner asked for it ([`Supervisor::cancel`](crate::Supervisor::cancel)
     /// or a [`Canceller`](crate::Canceller)), or dropped the supervisor.
     Cancelled,
+    /// The process received a signal the group handles (SIGINT, SIGTERM;
+    /// see `Supervisor::handle_signals`, feature `signals`). The report's
+    /// exit code is then 128 + `signal`.
+    Signal {
+        /// The signal's number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+    },
 }
 
 /// A subscription to a group's [`Event`]s, from

@@ -10,6 +10,8 @@ mod handle;
 mod panic;
 mod protocol;
 mod report;
+#[cfg(all(feature = "signals", unix))]
+mod signals;
 mod supervised;
 mod supervisor;
 mod sync;
@@ -235,6 +237,7 @@ pub use threadkit_macros::worker;
 /// | option | meaning | example |
 /// |---|---|---|
 /// | `shutdown_timeout = "..."` | how long workers get to stop once the shutdown began, parsed at compile time: numbers (decimals allowed) with units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, parts combined. Default 5 s | `"500ms"`, `"1.5s"`, `"1m30s"` |
+/// | `signals` | SIGINT and SIGTERM start the group's graceful shutdown (feature `signals`, Unix): see `Supervisor::handle_signals`. The exit code is then 128 + the signal | `signals` |
 /// | `report = "Name"` | the name of the generated report type. Default `<Struct>Report` | `report = "AppOutcome"` |
 /// | `running = "Name"` | the name of the generated running type. Default `<Struct>Running` | `running = "AppHandle"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |

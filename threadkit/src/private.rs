@@ -88,3 +88,28 @@ impl<T: Supervised, Field> SupervisedField<Field> for T {}
 
 /// Checks one `#[supervise]` field; `Field` is a marker named after it.
 pub fn assert_field<T: SupervisedField<Field>, Field>() {}
+
+/// `#[supervise(signals)]` needs the `signals` feature; this bound says so.
+#[diagnostic::on_unimplemented(
+    message = "`#[supervise(signals)]` needs threadkit's `signals` feature",
+    label = "signal handling is not compiled in",
+    note = "enable it in Cargo.toml: `threadkit = {{ version = \"0.1\", features = [\"signals\"] }}` (Unix only)"
+)]
+pub trait SignalsFeature {}
+#[cfg(all(feature = "signals", unix))]
+impl SignalsFeature for () {}
+
+/// The supervisor of a `#[supervise(signals)]` group. Handlers that cannot
+/// be set up are reported on stderr: `start()` has no error to return.
+pub fn with_signals<F: SignalsFeature>(supervisor: Supervisor) -> Supervisor {
+    #[cfg(all(feature = "signals", unix))]
+    {
+        let mut supervisor = supervisor;
+        if let Err(error) = supervisor.install_signals() {
+            std::eprintln!("threadkit: SIGINT and SIGTERM are not handled: {error}");
+        }
+        supervisor
+    }
+    #[cfg(not(all(feature = "signals", unix)))]
+    supervisor
+}

@@ -314,7 +314,10 @@ impl Report {
             .filter(|record| record.exit.is_failure())
     }
 
-    /// 0 if no worker failed; otherwise the first failure's code.
+    /// 0 if no worker failed; otherwise the first failure's code. When a
+    /// signal started the shutdown (no worker had failed before it), 128 +
+    /// the signal's number: 130 for SIGINT, 143 for SIGTERM, as a shell
+    /// reports a process the signal killed.
     ///
     /// # Examples
     ///
@@ -323,7 +326,10 @@ impl Report {
     /// assert_eq!(Supervisor::new().wait().exit_code(), 0);
     /// ```
     pub fn exit_code(&self) -> i32 {
-        self.first_failure().map_or(0, Record::code)
+        match &self.cause {
+            Some(ShutdownCause::Signal { signal }) => 128 + signal,
+            _ => self.first_failure().map_or(0, Record::code),
+        }
     }
 
     /// `true` when no worker failed, panicked or hung.

@@ -53,6 +53,9 @@ pub struct Supervisor {
     /// For a child group: the hook on the parent worker's token, removed
     /// when this supervisor goes away.
     parent: Option<ParentLink>,
+    /// SIGINT/SIGTERM handling, stopped when this supervisor goes away.
+    #[cfg(all(feature = "signals", unix))]
+    signals: Option<crate::signals::SignalGuard>,
 }
 
 struct ParentLink {
@@ -107,6 +110,8 @@ impl Supervisor {
         Supervisor {
             group: Arc::new(Group::new(DEFAULT_SHUTDOWN_TIMEOUT)),
             parent: None,
+            #[cfg(all(feature = "signals", unix))]
+            signals: None,
         }
     }
 
@@ -167,6 +172,57 @@ impl Supervisor {
     pub fn shutdown_timeout(self, timeout: Duration) -> Self {
         self.group.set_timeout(timeout);
         self
+    }
+
+    /// SIGINT and SIGTERM start this group's graceful shutdown (feature
+    /// `signals`, Unix), until the supervisor has waited or is dropped:
+    ///
+    /// - the first signal cancels every worker, which then have the
+    ///   shutdown timeout to stop; the report's cause is
+    ///   [`ShutdownCause::Signal`](crate::ShutdownCause::Signal) and its exit
+    ///   code 128 + the signal (130, 143), unless a worker had failed first;
+    /// - a second signal while the group still runs ends the process at
+    ///   once, with the group's exit code as it stands;
+    /// - a signal that arrives before any worker started stops the group
+    ///   all the same (later workers start cancelled);
+    /// - once no group handles signals, they do what they would without
+    ///   threadkit (terminate the process).
+    ///
+    /// Signals belong to the whole process: a program that handles SIGINT or
+    /// SIGTERM itself should call a [`Canceller`] from its own handler
+    /// instead.
+    ///
+    /// # Errors
+    ///
+    /// When the signal handlers or their thread cannot be set up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "signals", unix))] {
+    /// use std::time::Duration;
+    /// use threadkit::{ShutdownCause, Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().handle_signals().expect("signal handlers");
+    /// supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    /// signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap(); // as `kill -TERM`
+    /// let report = supervisor.wait();
+    /// assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Signal { signal: 15 }));
+    /// assert_eq!(report.exit_code(), 143);
+    /// # }
+    /// ```
+    #[cfg(all(feature = "signals", unix))]
+    pub fn handle_signals(mut self) -> std::io::Result<Self> {
+        self.install_signals()?;
+        Ok(self)
+    }
+
+    #[cfg(all(feature = "signals", unix))]
+    pub(crate) fn install_signals(&mut self) -> std::io::Result<()> {
+        if self.signals.is_none() {
+            self.signals = Some(crate::signals::SignalGuard::install(self.group.clone())?);
+        }
+        Ok(())
     }
 
     /// How many finished workers' [`Record`](crate::Record)s the group keeps

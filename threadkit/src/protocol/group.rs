@@ -333,6 +333,15 @@ impl Group {
         after.run(self);
     }
 
+    /// Starts the shutdown because the process received `signal` (a no-op
+    /// when the shutdown already began: the first cause stands).
+    #[cfg_attr(not(all(feature = "signals", unix)), allow(dead_code))]
+    pub(crate) fn signal(&self, signal: i32) {
+        let mut after = Aftermath::default();
+        lock(&self.state).begin_shutdown(ShutdownCause::Signal { signal }, &mut after);
+        after.run(self);
+    }
+
     /// Starts the shutdown because the owner asked for it.
     pub(crate) fn cancel(&self) {
         let mut after = Aftermath::default();

@@ -1,0 +1,283 @@
+//! Signals (feature `signals`): real SIGINT/SIGTERM sent with `kill` to a
+//! child process (this binary again, on the ignored `child_process` test),
+//! checked by exit code and output, every wait bounded.
+#![cfg(all(unix, feature = "signals"))]
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use threadkit::{supervise, worker, Context, ShutdownCause, Supervisor, Worker};
+
+// ---------------------------------------------------------------------------
+// The child side.
+
+#[test]
+#[ignore = "a child process of the other tests in this file"]
+fn child_process() {
+    match std::env::var("THREADKIT_CHILD").as_deref() {
+        Ok("service") => service(),
+        Ok("macro_service") => macro_service(),
+        Ok("stuck_shutdown") => stuck_shutdown(),
+        Ok("signal_before_workers") => signal_before_workers(),
+        Ok("after_the_group") => after_the_group(),
+        other => panic!("unknown scenario {other:?}"),
+    }
+}
+
+fn ready() {
+    println!("READY");
+}
+
+fn exit_with(report: &threadkit::Report) -> ! {
+    println!("CAUSE {:?}", report.shutdown_cause());
+    std::process::exit(report.exit_code())
+}
+
+/// A daemon service that stops when told to.
+fn service() {
+    let supervisor = Supervisor::new()
+        .handle_signals()
+        .expect("signal handlers")
+        .shutdown_timeout(Duration::from_secs(10));
+    supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    ready();
+    exit_with(&supervisor.wait());
+}
+
+#[worker(daemon)]
+fn ticker(ctx: &Context) -> Result<(), threadkit::Cancelled> {
+    loop {
+        ctx.sleep(Duration::from_millis(10))?;
+    }
+}
+
+#[supervise(signals, shutdown_timeout = "10s")]
+struct Service {
+    ticker: Worker<()>,
+}
+
+/// The same through `#[supervise(signals)]`.
+fn macro_service() {
+    let running = Service { ticker: ticker() }.start();
+    ready();
+    let report = running.wait();
+    assert!(report.ticker.is_cancelled());
+    exit_with(&report);
+}
+
+/// A worker that ignores cancellation, with a long shutdown timeout: only
+/// a second signal ends the process early.
+fn stuck_shutdown() {
+    let supervisor = Supervisor::new()
+        .handle_signals()
+        .expect("signal handlers")
+        .shutdown_timeout(Duration::from_secs(60));
+    supervisor.spawn(Worker::new("stubborn", |_ctx| {
+        std::thread::sleep(Duration::from_secs(60))
+    }));
+    ready();
+    let _ = supervisor.wait();
+    println!("UNREACHABLE: the second signal should have ended the process");
+}
+
+/// The signal arrives before any worker is spawned: the group is already
+/// shutting down, so the worker starts cancelled.
+fn signal_before_workers() {
+    let supervisor = Supervisor::new().handle_signals().expect("signal handlers");
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
+    // The signal thread delivers it asynchronously; the group's events say
+    // when the shutdown has begun.
+    let events = supervisor.events();
+    let began = events
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a shutdown event");
+    assert!(
+        matches!(began, threadkit::Event::ShutdownStarted { .. }),
+        "{began:?}"
+    );
+    let late = supervisor.spawn(Worker::new("late", |ctx| ctx.sleep(Duration::MAX)));
+    let report = supervisor.wait();
+    assert!(late.join().is_cancelled());
+    exit_with(&report);
+}
+
+/// Once no group handles signals, SIGINT does what it would without
+/// threadkit: it ends the process.
+fn after_the_group() {
+    let supervisor = Supervisor::new().handle_signals().expect("signal handlers");
+    supervisor.spawn(Worker::new("quick", |_ctx| ()));
+    let report = supervisor.wait();
+    assert_eq!(report.exit_code(), 0);
+    ready();
+    std::thread::sleep(Duration::from_secs(60));
+    println!("UNREACHABLE: SIGINT should have ended the process");
+}
+
+// ---------------------------------------------------------------------------
+// The parent side.
+
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+fn start(scenario: &str) -> Running {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_process",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("THREADKIT_CHILD", scenario)
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (send, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Running { child, lines }
+}
+
+impl Running {
+    /// Waits (bounded) for the child to print `READY`.
+    fn ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.ends_with("READY") => return,
+                Ok(_) => {}
+                Err(error) => panic!("the child never got ready: {error}"),
+            }
+        }
+    }
+
+    fn kill(&self, signal: &str) {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -s {signal} {}", self.child.id()))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the child to exit; its status, the rest of its
+    /// stdout, its stderr, and how long the wait took.
+    fn finish(mut self, within: Duration) -> (ExitStatus, String, String, Duration) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > within {
+                self.child.kill().unwrap();
+                panic!("the child did not exit within {within:?}");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let waited = started.elapsed();
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let stdout: Vec<String> = self.lines.try_iter().collect();
+        (status, stdout.join("\n"), stderr, waited)
+    }
+}
+
+#[test]
+fn sigterm_stops_a_service_gracefully_with_143() {
+    let child = start("service");
+    child.ready();
+    child.kill("TERM");
+    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("CAUSE Some(Signal { signal: 15 })"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn sigint_stops_a_supervise_signals_group_with_130() {
+    let child = start("macro_service");
+    child.ready();
+    child.kill("INT");
+    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("CAUSE Some(Signal { signal: 2 })"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_second_signal_ends_a_stuck_shutdown_at_once() {
+    let child = start("stuck_shutdown");
+    child.ready();
+    child.kill("TERM");
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill("TERM");
+    // The shutdown timeout is 60 s; the second signal must not wait for it.
+    let (status, stdout, stderr, waited) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("UNREACHABLE"), "{stdout}");
+    assert!(waited < Duration::from_secs(30));
+}
+
+#[test]
+fn a_signal_before_any_worker_started_stops_the_group() {
+    let child = start("signal_before_workers");
+    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("CAUSE Some(Signal { signal: 15 })"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn once_no_group_handles_signals_sigint_ends_the_process() {
+    let child = start("after_the_group");
+    child.ready();
+    child.kill("INT");
+    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.signal(), Some(2), "{status:?}\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("UNREACHABLE"), "{stdout}");
+}
+
+/// A signal after a worker failed does not change the cause or the code.
+#[test]
+fn a_failure_before_the_signal_keeps_its_code() {
+    let supervisor = Supervisor::new().handle_signals().expect("signal handlers");
+    let events = supervisor.events();
+    supervisor.spawn(Worker::new("fails", |_ctx| Err::<(), _>("boom")));
+    supervisor.spawn(Worker::new("waits", |ctx| ctx.sleep(Duration::MAX)));
+    // Wait for the fail-fast shutdown, then signal this very process: the
+    // group handles it (no default action while it runs).
+    while !matches!(events.recv(), Ok(threadkit::Event::ShutdownStarted { .. })) {}
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
+    let report = supervisor.wait();
+    assert!(matches!(
+        report.shutdown_cause(),
+        Some(ShutdownCause::Failed { .. })
+    ));
+    assert_eq!(report.exit_code(), 1);
+}
