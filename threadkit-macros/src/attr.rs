@@ -13,6 +13,7 @@ use crate::errors::{parse_all, Errors};
 pub struct WorkerAttr {
     pub name: Option<LitStr>,
     pub daemon: bool,
+    pub readiness: bool,
     pub stack_size: Option<Expr>,
     pub krate: Option<Path>,
 }
@@ -181,11 +182,15 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
         match key.as_str() {
             "name" => attr.name = string_value("name", value, &path, "\"fetch_{n}\"", errors),
             "daemon" => attr.daemon = flag("daemon", value, errors),
+            "readiness" => attr.readiness = flag("readiness", value, errors),
             "stack_size" => attr.stack_size = stack_size(value, &path, errors),
             "crate" => attr.krate = crate_path(value, &path, errors),
             _ => errors.at(
                 &path,
-                unknown(&key, &["name", "daemon", "stack_size", "crate"]),
+                unknown(
+                    &key,
+                    &["name", "daemon", "readiness", "stack_size", "crate"],
+                ),
             ),
         }
     }

@@ -211,6 +211,19 @@ fn generate(
                 self.#supervisor.cancel();
             }
 
+            /// Waits until every worker that declared readiness announced it: see `Supervisor::wait_ready`.
+            #vis fn wait_ready(
+                &self,
+                #timeout_param: #krate::__private::Duration,
+            ) -> #krate::__private::Result<(), #krate::__private::NotReady> {
+                self.#supervisor.wait_ready(#timeout_param)
+            }
+
+            /// Whether every worker that declared readiness announced it.
+            #vis fn is_ready(&self) -> bool {
+                self.#supervisor.is_ready()
+            }
+
             /// A handle that can cancel the group from another thread.
             #vis fn canceller(&self) -> #krate::__private::Canceller {
                 self.#supervisor.canceller()

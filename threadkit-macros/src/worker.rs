@@ -126,6 +126,7 @@ fn constructor(
 
     let name = worker_name(function, attr.name.as_ref(), placeholders, krate);
     let daemon = attr.daemon.then(|| quote!(.daemon(true)));
+    let readiness = attr.readiness.then(|| quote!(.readiness(true)));
     let stack_size = attr
         .stack_size
         .as_ref()
@@ -150,6 +151,7 @@ fn constructor(
         #output_checks
         #call
         #daemon
+        #readiness
         #stack_size
     }};
     quote! {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
-use crate::protocol::CancelToken;
+use crate::protocol::{CancelToken, Membership};
 
 /// A running worker's view of itself: its name and its cancellation.
 ///
@@ -45,11 +45,22 @@ use crate::protocol::CancelToken;
 pub struct Context {
     name: Arc<str>,
     token: CancelToken,
+    /// The worker's place in its group, where it announces readiness.
+    membership: Option<Membership>,
 }
 
 impl Context {
     pub(crate) fn new(name: Arc<str>, token: CancelToken) -> Self {
-        Context { name, token }
+        Context {
+            name,
+            token,
+            membership: None,
+        }
+    }
+
+    pub(crate) fn in_group(mut self, membership: Option<Membership>) -> Self {
+        self.membership = membership;
+        self
     }
 
     pub(crate) fn token(&self) -> &CancelToken {
@@ -147,6 +158,39 @@ impl Context {
         }
     }
 
+    /// Announces that the worker is ready: it has bound its socket, loaded
+    /// its data, whatever "up" means for it (trio's `task_status.started()`,
+    /// systemd's `READY=1`). A group is ready once every worker that
+    /// declared [`readiness`](crate::Worker::readiness) has announced it;
+    /// see [`Supervisor::wait_ready`](crate::Supervisor::wait_ready).
+    /// Idempotent; does nothing for a worker that did not declare readiness
+    /// or runs outside a group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(
+    ///     Worker::new("server", |ctx| {
+    ///         // bind, load, connect...
+    ///         ctx.ready();
+    ///         ctx.sleep(Duration::MAX) // serve until cancelled
+    ///     })
+    ///     .readiness(true),
+    /// );
+    /// supervisor.wait_ready(Duration::from_secs(60)).expect("the server came up");
+    /// supervisor.cancel();
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn ready(&self) {
+        if let Some(membership) = &self.membership {
+            membership.group.mark_ready(membership.id);
+        }
+    }
+
     /// A receiver that becomes ready (disconnected) when cancellation is
     /// requested, for use in [`crossbeam_channel::select!`](crate::channel::select)
     /// beside the worker's own channels. It never delivers a message.
@@ -187,7 +231,7 @@ impl fmt::Debug for Context {
         f.debug_struct("Context")
             .field("name", &self.name)
             .field("cancelled", &self.is_cancelled())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

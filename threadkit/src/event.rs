@@ -50,6 +50,18 @@ pub enum Event {
     },
     /// A worker's exit was recorded; the record is the one the report keeps.
     Exited(Record),
+    /// A worker that declared readiness ([`Worker::readiness`](crate::Worker::readiness))
+    /// announced it with [`Context::ready`](crate::Context::ready).
+    Ready {
+        /// The worker's name.
+        worker: Arc<str>,
+    },
+    /// The group is ready: the owner waits (so it has spawned what the
+    /// start needs) and every worker that declared readiness has announced
+    /// it (see [`Supervisor::wait_ready`](crate::Supervisor::wait_ready)).
+    /// Only for groups where some worker declared readiness; sent again only
+    /// if a worker spawned later made the group unready.
+    GroupReady,
     /// The group began shutting down: every running worker was cancelled and
     /// has `timeout` to exit before it is reported hung.
     ShutdownStarted {

@@ -9,6 +9,7 @@ mod exit;
 mod handle;
 mod panic;
 mod protocol;
+mod ready;
 mod report;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
@@ -34,6 +35,7 @@ pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
 pub use exit::{Exit, ExitError, ExitKind};
 pub use handle::Handle;
 pub use panic::{Location, Panic};
+pub use ready::NotReady;
 pub use report::{Record, Report, ReportError};
 pub use supervised::Supervised;
 pub use supervisor::{
@@ -98,6 +100,7 @@ pub mod channel {
 /// |---|---|---|
 /// | `name = "..."` | the worker's (and its thread's) name; `{param}` placeholders are filled from the parameters, checked at compile time. Default: the function's name | `name = "fetch_{host}"` |
 /// | `daemon` | a daemon worker (`daemon = true/false` also works) | `daemon` |
+/// | `readiness` | the worker announces when it is ready with [`Context::ready`]; the group is ready once every such worker has (see [`Supervisor::wait_ready`]) | `readiness` |
 /// | `stack_size = N` | the thread's stack size in bytes, any integer expression | `stack_size = 256 * 1024` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
 ///

@@ -4,8 +4,8 @@
 
 pub use crate::supervised::{join_nested, spawn_nested, NestedRunning};
 pub use crate::{
-    Canceller, Context, Event, Events, Exit, Report, Supervised, Supervisor, Worker, WorkerResult,
-    DEFAULT_SHUTDOWN_TIMEOUT,
+    Canceller, Context, Event, Events, Exit, NotReady, Report, Supervised, Supervisor, Worker,
+    WorkerResult, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;

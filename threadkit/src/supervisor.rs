@@ -330,6 +330,58 @@ impl Supervisor {
         self.group.cancel();
     }
 
+    /// Waits until the group is ready: every worker that declared
+    /// [`readiness`](Worker::readiness) has announced it with
+    /// [`Context::ready`]. At once when no worker declared readiness.
+    /// Workers spawned later that declare readiness make the group not
+    /// ready again until they announce it.
+    ///
+    /// # Errors
+    ///
+    /// [`NotReady::Exited`](crate::NotReady::Exited) when a worker that
+    /// declared readiness exited first (the start failed; later calls say
+    /// the same), or [`NotReady::TimedOut`](crate::NotReady::TimedOut) after
+    /// `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// for n in 0..3 {
+    ///     supervisor.spawn(
+    ///         Worker::new(format!("shard_{n}"), |ctx| {
+    ///             ctx.ready();
+    ///             ctx.sleep(Duration::MAX)
+    ///         })
+    ///         .readiness(true),
+    ///     );
+    /// }
+    /// supervisor.wait_ready(Duration::from_secs(60)).unwrap();
+    /// assert!(supervisor.is_ready());
+    /// supervisor.cancel();
+    /// let _ = supervisor.wait();
+    /// ```
+    pub fn wait_ready(&self, timeout: Duration) -> Result<(), crate::NotReady> {
+        self.group.wait_ready(deadline_after(timeout))
+    }
+
+    /// Whether every worker spawned so far that declared readiness has
+    /// announced it, and none failed the start (see
+    /// [`wait_ready`](Supervisor::wait_ready)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::Supervisor;
+    /// assert!(Supervisor::new().is_ready()); // nobody declared readiness
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        self.group.is_ready()
+    }
+
     /// A cloneable, `Send` handle that can [`cancel`](Canceller::cancel) this
     /// group from another thread (a signal handler thread, a watchdog)
     /// while the owner is blocked in [`wait`](Supervisor::wait).
@@ -463,7 +515,12 @@ impl Drop for Supervisor {
 fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
     let shared = Arc::new(Shared::new());
     let membership = group
-        .register(worker.shared_name(), worker.is_daemon(), &shared.member)
+        .register(
+            worker.shared_name(),
+            worker.is_daemon(),
+            worker.declares_readiness(),
+            &shared.member,
+        )
         .map(|id| Membership {
             group: group.clone(),
             id,

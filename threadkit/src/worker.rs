@@ -53,6 +53,7 @@ type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
 pub struct Worker<T> {
     name: Arc<str>,
     daemon: bool,
+    readiness: bool,
     stack_size: Option<usize>,
     body: Body<T>,
 }
@@ -157,6 +158,7 @@ impl<T: Send + 'static> Worker<T> {
         Worker {
             name,
             daemon: false,
+            readiness: false,
             stack_size: None,
             body,
         }
@@ -176,6 +178,36 @@ impl<T: Send + 'static> Worker<T> {
     pub fn daemon(mut self, daemon: bool) -> Self {
         self.daemon = daemon;
         self
+    }
+
+    /// Declares that the worker will announce, with
+    /// [`Context::ready`], when it is ready (default `false`). Until every
+    /// such worker of a group has, the group is not ready
+    /// ([`Supervisor::wait_ready`](crate::Supervisor::wait_ready)); one that
+    /// exits first fails the start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// let server = Worker::new("server", |ctx| ctx.ready()).readiness(true);
+    /// assert!(server.declares_readiness());
+    /// ```
+    pub fn readiness(mut self, declared: bool) -> Self {
+        self.readiness = declared;
+        self
+    }
+
+    /// Whether the worker declared [`readiness`](Worker::readiness).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::Worker;
+    /// assert!(!Worker::new("w", |_ctx| ()).declares_readiness());
+    /// ```
+    pub fn declares_readiness(&self) -> bool {
+        self.readiness
     }
 
     /// Sets the size of the worker thread's stack, in bytes (see
@@ -255,7 +287,7 @@ impl<T: Send + 'static> Worker<T> {
     pub fn run(self) -> Exit<T> {
         worker_panic::install_hook();
         let token = context::current().map_or_else(CancelToken::new, |ctx| ctx.token().clone());
-        execute(&self.name, &token, self.body)
+        execute(&self.name, &token, None, self.body)
     }
 
     pub(crate) fn shared_name(&self) -> Arc<str> {
@@ -320,8 +352,9 @@ impl<T: Send + 'static> Worker<T> {
             // is dropped last, after every bookkeeping step, and a panic in
             // its `Drop` is contained.
             let keep = shared.clone();
+            let in_group = membership.clone();
             let guard = ExitGuard::new(shared, membership, name.clone());
-            let exit = execute(&name, &guard.shared().member.token, body);
+            let exit = execute(&name, &guard.shared().member.token, in_group, body);
             guard.complete(exit);
             drop_quietly(keep);
         })
@@ -333,6 +366,7 @@ impl<T> fmt::Debug for Worker<T> {
         f.debug_struct("Worker")
             .field("name", &self.name)
             .field("daemon", &self.daemon)
+            .field("readiness", &self.readiness)
             .field("stack_size", &self.stack_size)
             .finish_non_exhaustive()
     }
@@ -341,8 +375,13 @@ impl<T> fmt::Debug for Worker<T> {
 /// Runs a body with its context installed and classifies how it ended.
 /// Classification runs inside the panic catcher too: it calls the user's
 /// `Display` and drops the user's error, and either may panic.
-fn execute<T>(name: &Arc<str>, token: &CancelToken, body: Body<T>) -> Exit<T> {
-    let context = Context::new(name.clone(), token.clone());
+fn execute<T>(
+    name: &Arc<str>,
+    token: &CancelToken,
+    membership: Option<Membership>,
+    body: Body<T>,
+) -> Exit<T> {
+    let context = Context::new(name.clone(), token.clone()).in_group(membership);
     let _entered = context::enter(context.clone());
     let classified = worker_panic::catch(name, || match body(&context) {
         Ok(value) => Exit::Returned(value),
@@ -432,7 +471,9 @@ mod tests {
         use crate::protocol::{ExitGuard, Group, Membership};
         let group = SyncArc::new(Group::new(std::time::Duration::from_secs(1)));
         let shared = SyncArc::new(Shared::<u8>::new());
-        let id = group.register("w".into(), false, &shared.member).unwrap();
+        let id = group
+            .register("w".into(), false, false, &shared.member)
+            .unwrap();
         let membership = Membership {
             group: group.clone(),
             id,

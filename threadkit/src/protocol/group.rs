@@ -17,7 +17,7 @@ use super::records::Records;
 use super::{drop_quietly, CancelToken, Member};
 use crate::report::{Record, Report};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
-use crate::{Event, Exit, ShutdownCause};
+use crate::{Event, Exit, NotReady, ShutdownCause};
 
 /// A member's place in its group: a slot (reused once the member exited)
 /// and the spawn sequence number that tells one occupant from the next.
@@ -31,6 +31,8 @@ struct Entry {
     seq: u64,
     name: StdArc<str>,
     daemon: bool,
+    /// It declared that it will call `ctx.ready()` and has not yet.
+    awaiting_ready: bool,
     started: Instant,
     member: Arc<Member>,
 }
@@ -57,6 +59,18 @@ struct GroupState {
     /// The report the group finished with, for whoever asks after.
     final_report: Option<Report>,
     shutdown: Option<(Instant, ShutdownCause)>,
+    /// Members that declared readiness and have not announced it yet.
+    not_ready: usize,
+    /// The first member that declared readiness and exited without
+    /// announcing it: the start failed.
+    start_failure: Option<(StdArc<str>, Exit<()>)>,
+    /// The owner waits (for readiness or the end), so it has spawned what
+    /// the start needs: only now can the group be declared ready.
+    readiness_awaited: bool,
+    /// `GroupReady` was emitted and the group has not become unready since.
+    /// Starts `true`: a group where nobody declares readiness has nothing
+    /// to announce.
+    ready_announced: bool,
     /// One sender per `events()` subscription; each gets every event.
     listeners: Vec<(u64, Sender<Event>)>,
     next_listener: u64,
@@ -142,6 +156,17 @@ impl GroupState {
         after.wake_owner = true;
     }
 
+    /// Declares the group ready (emits `GroupReady`, wakes waiters) when the
+    /// owner waits and every member that declared readiness announced it.
+    fn check_ready(&mut self, after: &mut Aftermath) {
+        let ready = self.not_ready == 0 && self.start_failure.is_none();
+        if self.readiness_awaited && ready && !self.ready_announced {
+            self.ready_announced = true;
+            self.emit(|| Event::GroupReady);
+            after.wake_owner = true;
+        }
+    }
+
     fn check_complete(&mut self, after: &mut Aftermath) {
         if self.sealed && self.spawned_non_daemon > 0 && self.running_non_daemon == 0 {
             self.begin_shutdown(ShutdownCause::Completed, after);
@@ -174,6 +199,13 @@ impl GroupState {
         first_failure: bool,
         after: &mut Aftermath,
     ) {
+        if entry.awaiting_ready {
+            self.not_ready -= 1;
+            if self.start_failure.is_none() {
+                self.start_failure = Some((entry.name.clone(), outcome.clone()));
+            }
+            after.wake_owner = true;
+        }
         let record = Record::new(
             entry.name,
             entry.daemon,
@@ -237,6 +269,10 @@ impl Group {
                 finished: false,
                 final_report: None,
                 shutdown: None,
+                not_ready: 0,
+                start_failure: None,
+                readiness_awaited: false,
+                ready_announced: true,
                 listeners: Vec::new(),
                 next_listener: 0,
                 #[cfg(test)]
@@ -264,6 +300,7 @@ impl Group {
         &self,
         name: StdArc<str>,
         daemon: bool,
+        readiness: bool,
         member: &Arc<Member>,
     ) -> Option<MemberId> {
         let mut state = lock(&self.state);
@@ -278,9 +315,14 @@ impl Group {
             seq,
             name: name.clone(),
             daemon,
+            awaiting_ready: readiness,
             started: Instant::now(),
             member: member.clone(),
         };
+        if readiness {
+            state.not_ready += 1;
+            state.ready_announced = false;
+        }
         let slot = match state.free.pop() {
             Some(slot) => {
                 state.live[slot] = Some(entry);
@@ -331,6 +373,62 @@ impl Group {
         }
         drop(state);
         after.run(self);
+    }
+
+    /// Member `id` announced that it is ready (once; later calls, and calls
+    /// from members that did not declare readiness, do nothing).
+    pub(crate) fn mark_ready(&self, id: MemberId) {
+        let mut after = Aftermath::default();
+        let mut state = lock(&self.state);
+        let Some(entry) = state
+            .live
+            .get_mut(id.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.seq == id.seq && entry.awaiting_ready)
+        else {
+            return;
+        };
+        entry.awaiting_ready = false;
+        let worker = entry.name.clone();
+        state.not_ready -= 1;
+        state.emit(|| Event::Ready { worker });
+        state.check_ready(&mut after);
+        drop(state);
+        after.run(self);
+    }
+
+    /// Waits until every member that declared readiness announced it,
+    /// giving up at `give_up` (`None`: never).
+    pub(crate) fn wait_ready(&self, give_up: Option<Instant>) -> Result<(), NotReady> {
+        let mut after = Aftermath::default();
+        let mut state = lock(&self.state);
+        state.readiness_awaited = true;
+        state.check_ready(&mut after);
+        let (state, _) = wait_until(&self.changed, state, give_up, |state| {
+            state.not_ready == 0 || state.start_failure.is_some() || state.finished
+        });
+        if let Some((worker, exit)) = &state.start_failure {
+            return Err(NotReady::Exited {
+                worker: worker.clone(),
+                exit: exit.clone(),
+            });
+        }
+        // A finished group recorded every worker that had not announced
+        // readiness (as `Hung` if need be), which failed the start above.
+        let outcome = if state.not_ready == 0 {
+            Ok(())
+        } else {
+            Err(NotReady::TimedOut)
+        };
+        drop(state);
+        after.run(self);
+        outcome
+    }
+
+    /// Whether every member that declared readiness announced it.
+    pub(crate) fn is_ready(&self) -> bool {
+        let state = lock(&self.state);
+        state.not_ready == 0 && state.start_failure.is_none()
     }
 
     /// Starts the shutdown because the process received `signal` (a no-op
@@ -390,9 +488,11 @@ impl Group {
             return state.final_report.clone();
         }
         state.sealed = true;
+        state.readiness_awaited = true;
         let mut after = Aftermath::default();
+        state.check_ready(&mut after);
         state.check_complete(&mut after);
-        if !after.cancel.is_empty() {
+        if !after.cancel.is_empty() || after.wake_owner {
             drop(state);
             after.run(self);
             state = lock(&self.state);

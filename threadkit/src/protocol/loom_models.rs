@@ -26,7 +26,9 @@ fn model(body: impl Fn() + Send + Sync + 'static) {
 
 fn member(group: &Arc<Group>, name: &str, daemon: bool) -> (Arc<Shared<u8>>, Membership) {
     let shared = Arc::new(Shared::new());
-    let id = group.register(name.into(), daemon, &shared.member).unwrap();
+    let id = group
+        .register(name.into(), daemon, false, &shared.member)
+        .unwrap();
     let membership = Membership {
         group: group.clone(),
         id,

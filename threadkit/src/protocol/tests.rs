@@ -8,7 +8,7 @@ use crate::{Exit, ShutdownCause};
 
 fn join(group: &Group, name: &str, daemon: bool) -> (MemberId, Arc<Member>) {
     let member = Arc::new(Member::new());
-    let id = group.register(name.into(), daemon, &member).unwrap();
+    let id = group.register(name.into(), daemon, false, &member).unwrap();
     (id, member)
 }
 
@@ -134,7 +134,9 @@ fn a_finished_group_takes_no_members() {
     let group = Group::new(Duration::from_secs(1));
     assert!(group.wait(None).is_some());
     let member = Arc::new(Member::new());
-    assert!(group.register("late".into(), false, &member).is_none());
+    assert!(group
+        .register("late".into(), false, false, &member)
+        .is_none());
     assert!(member.token.is_cancelled());
 }
 
@@ -177,4 +179,39 @@ fn unsubscribing_forgets_the_listener_at_once() {
         group.unsubscribe(id);
     }
     assert_eq!(group.listener_count(), 0);
+}
+
+#[test]
+fn a_declaring_member_still_running_at_the_deadline_fails_the_start_as_hung() {
+    let group = Group::new(Duration::ZERO);
+    let member = Arc::new(Member::new());
+    group
+        .register("stuck".into(), false, true, &member)
+        .unwrap();
+    assert!(!group.is_ready());
+    group.cancel();
+    let report = group.wait(None).unwrap();
+    assert!(report.records()[0].exit().is_hung());
+    match group.wait_ready(None) {
+        Err(crate::NotReady::Exited { worker, exit }) => {
+            assert_eq!(&*worker, "stuck");
+            assert!(exit.is_hung());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_member_that_announces_twice_counts_once() {
+    let group = Group::new(Duration::from_secs(1));
+    let a = Arc::new(Member::new());
+    let b = Arc::new(Member::new());
+    let id_a = group.register("a".into(), false, true, &a).unwrap();
+    let id_b = group.register("b".into(), false, true, &b).unwrap();
+    group.mark_ready(id_a);
+    group.mark_ready(id_a);
+    assert!(!group.is_ready(), "b has not announced");
+    group.mark_ready(id_b);
+    assert!(group.is_ready());
+    assert!(group.wait_ready(Some(Instant::now())).is_ok());
 }
