@@ -1,0 +1,120 @@
+//! A long-running service (seed 002): daemon workers, a main thread that
+//! waits, and signals that stop it cleanly.
+//!
+//! ```sh
+//! cargo run --example daemon_service            # Ctrl-C: exits 130
+//! kill -TERM <pid>                              # exits 143
+//! cargo run --example daemon_service -- --crash # the health check panics: exits 101
+//! ```
+//!
+//! Three daemon workers: a ticker, a queue consumer fed by an ingest
+//! worker, and a health check. Each announces readiness once it is up;
+//! main prints `service ready` when all have, then waits. SIGINT or SIGTERM
+//! starts the graceful shutdown: every worker is cancelled and has 5 s to
+//! stop, and the process exits 128 + the signal, the code a shell and
+//! systemd expect from a process a signal stopped. A second signal exits at
+//! once.
+//!
+//! With `--crash` the health check panics: the group fails fast and the
+//! process exits 101, so that systemd's `Restart=on-failure` starts it
+//! again. (Restarting the health check inside the process, with backoff,
+//! comes with restart policies.)
+//!
+//! A unit for it:
+//!
+//! ```ini
+//! [Service]
+//! ExecStart=/usr/local/bin/daemon_service
+//! Restart=on-failure
+//! KillSignal=SIGTERM
+//! TimeoutStopSec=10
+//! ```
+
+use std::time::Duration;
+
+use threadkit::channel::{bounded, select, Receiver, Sender};
+use threadkit::{supervise, worker, Cancelled, Context, Worker};
+
+#[worker(daemon, readiness)]
+fn ticker(ctx: &Context) -> Result<(), Cancelled> {
+    ctx.ready();
+    for tick in 1.. {
+        ctx.sleep(Duration::from_secs(1))?;
+        eprintln!("tick {tick}");
+    }
+    Ok(())
+}
+
+#[worker(daemon, readiness)]
+fn ingest(ctx: &Context, queue: Sender<u64>) -> Result<(), Cancelled> {
+    ctx.ready();
+    for job in 1.. {
+        ctx.sleep(Duration::from_millis(300))?;
+        let cancelled = ctx.cancelled();
+        select! {
+            send(queue, job) -> sent => if sent.is_err() { return Ok(()) },
+            recv(cancelled) -> _ => return Err(Cancelled),
+        }
+    }
+    Ok(())
+}
+
+#[worker(daemon, readiness)]
+fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<u64, Cancelled> {
+    ctx.ready();
+    let cancelled = ctx.cancelled();
+    let mut done = 0;
+    loop {
+        select! {
+            recv(queue) -> job => match job {
+                Ok(job) => {
+                    done += 1;
+                    eprintln!("job {job} done");
+                }
+                Err(_) => return Ok(done),
+            },
+            recv(cancelled) -> _ => {
+                eprintln!("consumer stopping after {done} jobs");
+                return Err(Cancelled);
+            }
+        }
+    }
+}
+
+#[worker(daemon, readiness)]
+fn health(ctx: &Context, crash: bool) -> Result<(), Cancelled> {
+    ctx.ready();
+    loop {
+        ctx.sleep(Duration::from_millis(500))?;
+        if crash {
+            panic!("health check failed: the database does not answer");
+        }
+    }
+}
+
+#[supervise(signals, shutdown_timeout = "5s")]
+struct Service {
+    ticker: Worker<()>,
+    ingest: Worker<()>,
+    consumer: Worker<u64>,
+    health: Worker<()>,
+}
+
+fn main() -> ServiceReport {
+    let crash = std::env::args().any(|arg| arg == "--crash");
+    let (queue, inbox) = bounded(16);
+    let running = Service {
+        ticker: ticker(),
+        ingest: ingest(queue),
+        consumer: consumer(inbox),
+        health: health(crash),
+    }
+    .start();
+    match running.wait_ready(Duration::from_secs(5)) {
+        Ok(()) => eprintln!("service ready (pid {})", std::process::id()),
+        Err(error) => eprintln!("service did not start: {error}"),
+    }
+    // `fn main() -> ServiceReport`: the process exits with the report's code
+    // and prints its table to stderr when that code is not 0.
+    running.wait()
+}
