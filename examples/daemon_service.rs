@@ -52,11 +52,12 @@ fn ingest(ctx: &Context, queue: Sender<u64>) -> Result<(), Cancelled> {
         ctx.sleep(Duration::from_millis(300))?;
         let cancelled = ctx.cancelled();
         select! {
-            send(queue, job) -> sent => if sent.is_err() { return Ok(()) },
-            recv(cancelled) -> _ => return Err(Cancelled),
+            send(queue, job) -> sent => if sent.is_err() { break },
+            recv(cancelled) -> _ => break,
         }
     }
-    Ok(())
+    // The consumer is gone or the shutdown began: the cancellation decides.
+    ctx.check()
 }
 
 #[worker(daemon, readiness)]
@@ -71,14 +72,16 @@ fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<u64, Cancelled> {
                     done += 1;
                     eprintln!("job {job} done");
                 }
-                Err(_) => return Ok(done),
+                // Every producer is gone: because of the shutdown (its
+                // cancellation decides below), or because the work is done.
+                Err(_) => break,
             },
-            recv(cancelled) -> _ => {
-                eprintln!("consumer stopping after {done} jobs");
-                return Err(Cancelled);
-            }
+            recv(cancelled) -> _ => break,
         }
     }
+    eprintln!("consumer stopping after {done} jobs");
+    ctx.check()?;
+    Ok(done)
 }
 
 #[worker(daemon, readiness)]
