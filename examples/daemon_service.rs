@@ -48,20 +48,22 @@ fn ticker(ctx: &Context) -> Result<(), Cancelled> {
 #[worker(daemon, readiness)]
 fn ingest(ctx: &Context, queue: Sender<u64>) -> Result<(), Cancelled> {
     ctx.ready();
+    let cancelled = ctx.cancelled();
     for job in 1.. {
         ctx.sleep(Duration::from_millis(300))?;
-        let cancelled = ctx.cancelled();
         select! {
             send(queue, job) -> sent => if sent.is_err() { break },
             recv(cancelled) -> _ => break,
         }
     }
-    // The consumer is gone or the shutdown began: the cancellation decides.
-    ctx.check()
+    // Only a shutdown stops this service's consumer, so either way the
+    // service is shutting down (workers are cancelled one after another,
+    // so the consumer may be gone before this worker hears of it).
+    Err(Cancelled)
 }
 
 #[worker(daemon, readiness)]
-fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<u64, Cancelled> {
+fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<(), Cancelled> {
     ctx.ready();
     let cancelled = ctx.cancelled();
     let mut done = 0;
@@ -72,16 +74,14 @@ fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<u64, Cancelled> {
                     done += 1;
                     eprintln!("job {job} done");
                 }
-                // Every producer is gone: because of the shutdown (its
-                // cancellation decides below), or because the work is done.
+                // The producer is gone, which only a shutdown does.
                 Err(_) => break,
             },
             recv(cancelled) -> _ => break,
         }
     }
     eprintln!("consumer stopping after {done} jobs");
-    ctx.check()?;
-    Ok(done)
+    Err(Cancelled)
 }
 
 #[worker(daemon, readiness)]
@@ -99,7 +99,7 @@ fn health(ctx: &Context, crash: bool) -> Result<(), Cancelled> {
 struct Service {
     ticker: Worker<()>,
     ingest: Worker<()>,
-    consumer: Worker<u64>,
+    consumer: Worker<()>,
     health: Worker<()>,
 }
 
