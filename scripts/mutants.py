@@ -65,6 +65,14 @@ MUTANTS = {
         "                .filter(|entry| entry.seq % 2 == 0)\n"
         "                .map(|entry| entry.member.token.clone()),",
     ),
+    "start_failure_not_woken": (
+        GROUP,
+        "                self.start_failure = Some((entry.name.clone(), outcome.clone()));\n"
+        "            }\n"
+        "            after.wake_owner = true;",
+        "                self.start_failure = Some((entry.name.clone(), outcome.clone()));\n"
+        "            }",
+    ),
     "value_stored_after_outcome": (
         "threadkit/src/protocol/shared.rs",
         "    if let Exit::Returned(value) = exit {\n"

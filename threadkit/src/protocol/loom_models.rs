@@ -11,7 +11,7 @@ use loom::thread;
 
 use super::*;
 use crate::sync::{Arc, Ordering};
-use crate::{Error, Event, Exit, ShutdownCause};
+use crate::{Error, Event, Exit, NotReady, ShutdownCause};
 
 /// Preemptions per interleaving. Bugs in protocols like this one show up
 /// within two or three (loom's documentation); three keeps the whole set to
@@ -249,5 +249,47 @@ fn loom_abandon_racing_the_last_exit() {
             .count();
         assert_eq!(finished, 1, "{events:?}");
         assert!(matches!(events.last(), Some(Event::Finished { .. })));
+    });
+}
+
+/// Readiness racing exits and the owner's wait: one member announces while
+/// the other returns without announcing (a failed start that is not a
+/// failure, so no fail-fast wakes the owner). The owner waiting for
+/// readiness always wakes (no lost wake-up) and learns which member failed
+/// the start.
+#[test]
+fn loom_readiness_racing_announcements_and_exits() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        let a = Arc::new(Shared::<u8>::new());
+        let b = Arc::new(Shared::<u8>::new());
+        let id_a = group.register("a".into(), false, true, &a.member).unwrap();
+        let id_b = group.register("b".into(), false, true, &b.member).unwrap();
+        let announces = {
+            let group = group.clone();
+            thread::spawn(move || group.mark_ready(id_a))
+        };
+        let fails_first = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let membership = Membership { group, id: id_b };
+                record(&b, Some(&membership), Exit::Returned(0));
+            })
+        };
+        let outcome = group.wait_ready(None);
+        announces.join().unwrap();
+        fails_first.join().unwrap();
+        assert!(
+            matches!(outcome, Err(NotReady::Exited { ref worker, .. }) if &**worker == "b"),
+            "{outcome:?}"
+        );
+        assert!(!group.is_ready());
+        let membership = Membership {
+            group: group.clone(),
+            id: id_a,
+        };
+        record(&a, Some(&membership), Exit::Cancelled);
+        let report = group.wait(None).unwrap();
+        assert_eq!(report.records().len(), 2);
     });
 }
