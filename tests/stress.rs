@@ -167,8 +167,13 @@ enum Owner {
 #[derive(Debug)]
 struct Plan {
     workers: Vec<(Behaviour, bool)>,
+    /// Per worker: `None`, no readiness declared; `Some(true)`, declared and
+    /// announced first thing; `Some(false)`, declared and never announced.
+    readiness: Vec<Option<bool>>,
     owner: Owner,
     drop_listener: bool,
+    /// The owner waits for readiness before anything else.
+    waits_ready: bool,
 }
 
 impl Plan {
@@ -199,8 +204,25 @@ impl Plan {
         Plan {
             workers,
             owner,
+            readiness: (0..count)
+                .map(|_| match rng.below(6) {
+                    0 | 1 => Some(true),
+                    2 => Some(false),
+                    _ => None,
+                })
+                .collect(),
             drop_listener: rng.chance(3),
+            waits_ready: rng.chance(2),
         }
+    }
+
+    /// Whether every worker that declares readiness announces it.
+    fn all_announce(&self) -> bool {
+        self.readiness.iter().all(|ready| *ready != Some(false))
+    }
+
+    fn declares_readiness(&self) -> bool {
+        self.readiness.iter().any(Option::is_some)
     }
 
     fn has_stubborn(&self) -> bool {
@@ -219,12 +241,16 @@ impl Plan {
 fn body(
     behaviour: Behaviour,
     name: String,
+    announces: bool,
     gate: Receiver<()>,
     spawner: threadkit::Spawner,
 ) -> Worker<Box<dyn std::any::Any + Send>> {
     Worker::new(
         name.clone(),
         move |ctx| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
+            if announces {
+                ctx.ready();
+            }
             match behaviour {
                 Return => Ok(Box::new(())),
                 Fail => Err("stress: planned failure".into()),
@@ -279,7 +305,16 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
     let mut handles = Vec::new();
     for (index, (behaviour, daemon)) in plan.workers.iter().enumerate() {
         let name = format!("{label}_w{index}");
-        let worker = body(*behaviour, name, gate.clone(), spawner.clone()).daemon(*daemon);
+        let readiness = plan.readiness[index];
+        let worker = body(
+            *behaviour,
+            name,
+            readiness == Some(true),
+            gate.clone(),
+            spawner.clone(),
+        )
+        .daemon(*daemon)
+        .readiness(readiness.is_some());
         let handle = supervisor.spawn(worker);
         // Values whose Drop misbehaves are left to the runtime. If the
         // worker already finished, this handle holds the last reference and
@@ -291,6 +326,34 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
         }
     }
     drop(spawner);
+
+    if plan.waits_ready && plan.owner != Owner::Drops {
+        // Declared workers announce first thing, so a group whose workers
+        // all announce is ready well within the bound; one that does not
+        // announce fails the start, or (still running) times out.
+        let bound = if plan.all_announce() {
+            PATIENT
+        } else {
+            Duration::from_millis(20)
+        };
+        match supervisor.wait_ready(bound) {
+            Ok(()) if plan.all_announce() => {}
+            Err(threadkit::NotReady::Exited { worker, .. }) if !plan.all_announce() => {
+                let index: usize = worker
+                    .rsplit("_w")
+                    .next()
+                    .and_then(|index| index.parse().ok())
+                    .unwrap_or(usize::MAX);
+                if plan.readiness.get(index) != Some(&Some(false)) {
+                    return Err(format!(
+                        "{label}: {worker} failed the start but announces: {plan:?}"
+                    ));
+                }
+            }
+            Err(threadkit::NotReady::TimedOut) if !plan.all_announce() => {}
+            other => return Err(format!("{label}: wait_ready said {other:?}: {plan:?}")),
+        }
+    }
 
     let from_afar = match plan.owner {
         Owner::CancelsFirst => {
@@ -555,6 +618,36 @@ fn check(
                 context()
             ));
         }
+    }
+
+    // Readiness: one `Ready` per announcing worker; `GroupReady` once when
+    // every declaring worker announced and the owner waited, else never.
+    let announced = events
+        .iter()
+        .filter(|event| matches!(event, Event::Ready { .. }))
+        .count();
+    let announcing = plan
+        .readiness
+        .iter()
+        .filter(|ready| **ready == Some(true))
+        .count();
+    if announced != announcing {
+        return Err(format!(
+            "{announced} Ready events for {announcing} announcing workers: {}",
+            context()
+        ));
+    }
+    let group_ready = events
+        .iter()
+        .filter(|event| matches!(event, Event::GroupReady))
+        .count();
+    let expected_ready =
+        usize::from(plan.declares_readiness() && plan.all_announce() && plan.owner != Owner::Drops);
+    if group_ready != expected_ready {
+        return Err(format!(
+            "{group_ready} GroupReady events, expected {expected_ready}: {}",
+            context()
+        ));
     }
 
     // A group the owner did not cancel finished by itself, for the right reason.

@@ -506,7 +506,7 @@ impl Drop for Supervisor {
             // If no thread can be had, the last exit finishes the group.
             let _ = std::thread::Builder::new()
                 .name("threadkit-reaper".to_owned())
-                .spawn(move || drop_quietly(group.wait(None)));
+                .spawn(move || drop_quietly(group.wait_abandoned()));
         }
     }
 }

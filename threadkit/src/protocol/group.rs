@@ -483,12 +483,22 @@ impl Group {
     /// `None` only when it gave up; a group that finished already answers
     /// with the report it finished with.
     pub(crate) fn wait(&self, give_up: Option<Instant>) -> Option<Report> {
+        self.wait_as(give_up, true)
+    }
+
+    /// The wait a dropped supervisor's reaper does in the owner's place: it
+    /// finishes the group, but an abandoned group is not declared ready.
+    pub(crate) fn wait_abandoned(&self) -> Option<Report> {
+        self.wait_as(None, false)
+    }
+
+    fn wait_as(&self, give_up: Option<Instant>, owner: bool) -> Option<Report> {
         let mut state = lock(&self.state);
         if state.finished {
             return state.final_report.clone();
         }
         state.sealed = true;
-        state.readiness_awaited = true;
+        state.readiness_awaited |= owner;
         let mut after = Aftermath::default();
         state.check_ready(&mut after);
         state.check_complete(&mut after);
