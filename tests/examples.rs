@@ -2,6 +2,8 @@
 //! `cargo test` builds the examples before running tests; if one is missing
 //! (a filtered build), it is built here first.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -96,89 +98,50 @@ fn results_collects_typed_values_and_exits_0() {
 /// wait for `service ready`, send a real signal, check the exit code.
 #[cfg(all(unix, feature = "signals"))]
 mod daemon_service {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
+    use std::process::Command;
+    use std::time::Duration;
+
+    use super::common::Watched;
 
     /// Runs the example with `args`; once it is ready, sends `signal` (if
-    /// any); returns its exit code and stderr. Every wait is bounded.
+    /// any); returns its exit code and everything it printed.
     fn run(args: &[&str], signal: Option<&str>) -> (Option<i32>, String) {
-        let mut child = Command::new(super::example_path("daemon_service"))
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (lines, seen) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut output = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let service =
+            Watched::start(Command::new(super::example_path("daemon_service")).args(args));
         if let Some(signal) = signal {
-            loop {
-                let line = seen
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                    .expect("the service never became ready");
-                let ready = line.starts_with("service ready");
-                output.push(line);
-                if ready {
-                    break;
-                }
-            }
-            let sent = Command::new("sh")
-                .arg("-c")
-                .arg(format!("kill -s {signal} {}", child.id()))
-                .status()
-                .unwrap();
-            assert!(sent.success());
+            service.wait_for("service ready");
+            service.signal(signal);
         }
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the service did not exit");
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        // The reader ends with the pipe; collect what is left.
-        while let Ok(line) = seen.recv_timeout(Duration::from_secs(5)) {
-            output.push(line);
-        }
-        (status.code(), output.join("\n"))
+        let (status, output, _) = service.finish(Duration::from_secs(60));
+        (status.code(), output)
     }
 
     #[test]
     fn sigterm_stops_it_gracefully_with_143() {
-        let (code, stderr) = run(&[], Some("TERM"));
-        assert_eq!(code, Some(143), "{stderr}");
+        let (code, output) = run(&[], Some("TERM"));
+        assert_eq!(code, Some(143), "{output}");
         assert!(
-            stderr.contains("4 workers: 4 cancelled; exit code 143"),
-            "{stderr}"
+            output.contains("4 workers: 4 cancelled; exit code 143"),
+            "{output}"
         );
-        assert!(stderr.contains("consumer stopping after"), "{stderr}");
+        assert!(output.contains("consumer stopping after"), "{output}");
     }
 
     #[test]
     fn ctrl_c_stops_it_with_130() {
-        let (code, stderr) = run(&[], Some("INT"));
-        assert_eq!(code, Some(130), "{stderr}");
-        assert!(stderr.contains("exit code 130"), "{stderr}");
+        let (code, output) = run(&[], Some("INT"));
+        assert_eq!(code, Some(130), "{output}");
+        assert!(output.contains("exit code 130"), "{output}");
     }
 
     #[test]
     fn a_crashing_health_check_fails_the_service_with_101() {
-        let (code, stderr) = run(&["--crash"], None);
-        assert_eq!(code, Some(101), "{stderr}");
-        let row = stderr
+        let (code, output) = run(&["--crash"], None);
+        assert_eq!(code, Some(101), "{output}");
+        let row = output
             .lines()
             .find(|line| line.starts_with("health (daemon)"))
-            .unwrap_or_else(|| panic!("no health row in:\n{stderr}"));
+            .unwrap_or_else(|| panic!("no health row in:\n{output}"));
         assert!(row.contains("panicked"), "{row}");
         assert!(row.contains("the database does not answer"), "{row}");
     }

@@ -3,22 +3,21 @@
 //! scenario runs in a child process of its own: this test binary, started
 //! again on the ignored `child_process` test with `THREADKIT_CHILD` set.
 
+mod common;
+
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::child_of_this_binary;
 use threadkit::{Supervisor, Worker};
 
 /// Runs `scenario` in a child process; a child that deadlocks is killed
 /// after a minute, and its output then says so.
 fn run_child(scenario: &str) -> Output {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_process", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env("THREADKIT_CHILD", scenario)
-        .env("RUST_BACKTRACE", "0")
+    let mut child = child_of_this_binary(scenario)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

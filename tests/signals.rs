@@ -3,11 +3,12 @@
 //! checked by exit code and output, every wait bounded.
 #![cfg(all(unix, feature = "signals"))]
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::{child_of_this_binary, Watched};
 
 use threadkit::{supervise, worker, Context, ShutdownCause, Supervisor, Worker};
 
@@ -119,148 +120,69 @@ fn after_the_group() {
 // ---------------------------------------------------------------------------
 // The parent side.
 
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-fn start(scenario: &str) -> Running {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env("THREADKIT_CHILD", scenario)
-        .env("RUST_BACKTRACE", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Running { child, lines }
-}
-
-impl Running {
-    /// Waits (bounded) for the child to print `READY`.
-    fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.ends_with("READY") => return,
-                Ok(_) => {}
-                Err(error) => panic!("the child never got ready: {error}"),
-            }
-        }
-    }
-
-    fn kill(&self, signal: &str) {
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(format!("kill -s {signal} {}", self.child.id()))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits (bounded) for the child to exit; its status, the rest of its
-    /// stdout, its stderr, and how long the wait took.
-    fn finish(mut self, within: Duration) -> (ExitStatus, String, String, Duration) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if started.elapsed() > within {
-                self.child.kill().unwrap();
-                panic!("the child did not exit within {within:?}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let waited = started.elapsed();
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let stdout: Vec<String> = self.lines.try_iter().collect();
-        (status, stdout.join("\n"), stderr, waited)
-    }
+fn start(scenario: &str) -> Watched {
+    Watched::start(&mut child_of_this_binary(scenario))
 }
 
 #[test]
 fn sigterm_stops_a_service_gracefully_with_143() {
     let child = start("service");
-    child.ready();
-    child.kill("TERM");
-    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
+    child.wait_for("READY");
+    child.signal("TERM");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{output}");
     assert!(
-        stdout.contains("CAUSE Some(Signal { signal: 15 })"),
-        "{stdout}"
+        output.contains("CAUSE Some(Signal { signal: 15 })"),
+        "{output}"
     );
 }
 
 #[test]
 fn sigint_stops_a_supervise_signals_group_with_130() {
     let child = start("macro_service");
-    child.ready();
-    child.kill("INT");
-    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
+    child.wait_for("READY");
+    child.signal("INT");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130), "{output}");
     assert!(
-        stdout.contains("CAUSE Some(Signal { signal: 2 })"),
-        "{stdout}"
+        output.contains("CAUSE Some(Signal { signal: 2 })"),
+        "{output}"
     );
 }
 
 #[test]
 fn a_second_signal_ends_a_stuck_shutdown_at_once() {
     let child = start("stuck_shutdown");
-    child.ready();
-    child.kill("TERM");
+    child.wait_for("READY");
+    child.signal("TERM");
     std::thread::sleep(Duration::from_millis(200));
-    child.kill("TERM");
+    child.signal("TERM");
     // The shutdown timeout is 60 s; the second signal must not wait for it.
-    let (status, stdout, stderr, waited) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
-    assert!(!stdout.contains("UNREACHABLE"), "{stdout}");
+    let (status, output, waited) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{output}");
+    assert!(!output.contains("UNREACHABLE"), "{output}");
     assert!(waited < Duration::from_secs(30));
 }
 
 #[test]
 fn a_signal_before_any_worker_started_stops_the_group() {
     let child = start("signal_before_workers");
-    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(143), "{stdout}\n{stderr}");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{output}");
     assert!(
-        stdout.contains("CAUSE Some(Signal { signal: 15 })"),
-        "{stdout}"
+        output.contains("CAUSE Some(Signal { signal: 15 })"),
+        "{output}"
     );
 }
 
 #[test]
 fn once_no_group_handles_signals_sigint_ends_the_process() {
     let child = start("after_the_group");
-    child.ready();
-    child.kill("INT");
-    let (status, stdout, stderr, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.signal(), Some(2), "{status:?}\n{stdout}\n{stderr}");
-    assert!(!stdout.contains("UNREACHABLE"), "{stdout}");
+    child.wait_for("READY");
+    child.signal("INT");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.signal(), Some(2), "{status:?}\n{output}");
+    assert!(!output.contains("UNREACHABLE"), "{output}");
 }
 
 /// A signal after a worker failed does not change the cause or the code.

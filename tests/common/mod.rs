@@ -56,3 +56,105 @@ pub fn threads_back_to(baseline: usize) -> Result<(), String> {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
+
+/// This test binary started again as a child process, on its ignored
+/// `child_process` test, with `THREADKIT_CHILD=scenario`.
+pub fn child_of_this_binary(scenario: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "child_process", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env("THREADKIT_CHILD", scenario)
+        .env("RUST_BACKTRACE", "0");
+    command
+}
+
+/// A child process whose stdout and stderr lines arrive, merged, on a
+/// channel; every wait on it is bounded.
+pub struct Watched {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Watched {
+    pub fn start(command: &mut std::process::Command) -> Watched {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let to_stderr = send.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = to_stderr.send(line);
+            }
+        });
+        Watched { child, lines }
+    }
+
+    /// Waits (at most a minute) for a line containing `marker`; returns
+    /// the lines seen until then.
+    pub fn wait_for(&self, marker: &str) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(marker);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
+                Err(error) => panic!("no line with {marker:?} ({error}) after {seen:?}"),
+            }
+        }
+    }
+
+    /// Sends `signal` (a name such as `TERM`) with the shell's `kill`.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -s {signal} {}", self.child.id()))
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {signal} failed");
+    }
+
+    /// Waits (at most `within`, then kills it and panics) for the child to
+    /// exit; its status, every line it printed, and how long that took.
+    pub fn finish(
+        mut self,
+        within: std::time::Duration,
+    ) -> (std::process::ExitStatus, String, std::time::Duration) {
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > within {
+                self.child.kill().unwrap();
+                panic!("the child did not exit within {within:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let waited = started.elapsed();
+        // The readers end with the pipes; collect what is left.
+        let mut output = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(std::time::Duration::from_secs(5)) {
+            output.push(line);
+        }
+        (status, output.join("\n"), waited)
+    }
+}

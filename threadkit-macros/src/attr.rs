@@ -73,7 +73,7 @@ fn parse_options(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Meta>> {
 }
 
 /// One well-formed `key` or `key = value` option.
-struct Option_ {
+struct Setting {
     key: String,
     path: Path,
     value: Option<Expr>,
@@ -81,7 +81,7 @@ struct Option_ {
 
 /// The options in `args`, in source order: each well-formed option once,
 /// or the error for a malformed (`key(...)`, `a::b`) or repeated one.
-fn options(args: TokenStream) -> Vec<syn::Result<Option_>> {
+fn options(args: TokenStream) -> Vec<syn::Result<Setting>> {
     let metas = match parse_all(parse_options, args) {
         Ok(metas) => metas,
         Err(error) => return vec![Err(error)],
@@ -115,7 +115,7 @@ fn options(args: TokenStream) -> Vec<syn::Result<Option_>> {
             continue;
         }
         seen.push(key.clone());
-        options.push(Ok(Option_ { key, path, value }));
+        options.push(Ok(Setting { key, path, value }));
     }
     options
 }
@@ -175,7 +175,7 @@ fn one_of(names: &[&str]) -> String {
 pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
     let mut attr = WorkerAttr::default();
     for option in options(args) {
-        let Some(Option_ { key, path, value }) = errors.ok(option) else {
+        let Some(Setting { key, path, value }) = errors.ok(option) else {
             continue;
         };
         let value = value.as_ref();
@@ -238,7 +238,7 @@ fn stack_size(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<
 pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr {
     let mut attr = SuperviseAttr::default();
     for option in options(args) {
-        let Some(Option_ { key, path, value }) = errors.ok(option) else {
+        let Some(Setting { key, path, value }) = errors.ok(option) else {
             continue;
         };
         let value = value.as_ref();
