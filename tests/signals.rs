@@ -124,30 +124,26 @@ fn start(scenario: &str) -> Watched {
     Watched::start(&mut child_of_this_binary(scenario))
 }
 
+/// Starts `scenario`, sends `signal` once it is ready, and checks that it
+/// exits `code` with the signal as the shutdown's cause.
+fn stopped_by(scenario: &str, signal: &str, number: i32) {
+    let child = start(scenario);
+    child.wait_for("READY");
+    child.signal(signal);
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(128 + number), "{output}");
+    let cause = format!("CAUSE Some(Signal {{ signal: {number} }})");
+    assert!(output.contains(&cause), "{output}");
+}
+
 #[test]
 fn sigterm_stops_a_service_gracefully_with_143() {
-    let child = start("service");
-    child.wait_for("READY");
-    child.signal("TERM");
-    let (status, output, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(143), "{output}");
-    assert!(
-        output.contains("CAUSE Some(Signal { signal: 15 })"),
-        "{output}"
-    );
+    stopped_by("service", "TERM", 15);
 }
 
 #[test]
 fn sigint_stops_a_supervise_signals_group_with_130() {
-    let child = start("macro_service");
-    child.wait_for("READY");
-    child.signal("INT");
-    let (status, output, _) = child.finish(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130), "{output}");
-    assert!(
-        output.contains("CAUSE Some(Signal { signal: 2 })"),
-        "{output}"
-    );
+    stopped_by("macro_service", "INT", 2);
 }
 
 #[test]
