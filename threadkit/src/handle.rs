@@ -253,7 +253,7 @@ mod tests {
     use crate::protocol::{record, CancelToken};
     use crate::Worker;
 
-    fn parked(shared: SyncArc<Shared<u8>>) -> Handle<u8> {
+    fn parked<T>(shared: SyncArc<Shared<T>>) -> Handle<T> {
         Handle::new("parked".into(), false, None, shared)
     }
 
@@ -296,11 +296,7 @@ mod tests {
         assert!(shared.member.cell.settle().is_hung());
         record(&shared, None, Exit::Returned(value.clone()));
         assert_eq!(Arc::strong_count(&value), 1, "the late value was dropped");
-        assert!(parked_any(shared).join().is_hung());
-    }
-
-    fn parked_any<T>(shared: SyncArc<Shared<T>>) -> Handle<T> {
-        Handle::new("parked".into(), false, None, shared)
+        assert!(parked(shared).join().is_hung());
     }
 
     #[test]

@@ -18,14 +18,14 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc as StdArc, Mutex as StdMutex, OnceLock, PoisonError};
+use std::sync::{Arc as StdArc, OnceLock};
 use std::thread::JoinHandle;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
 
 use crate::protocol::Group;
-use crate::sync::Arc;
+use crate::sync::{lock, Arc, Mutex};
 
 const HANDLED: [i32; 2] = [SIGINT, SIGTERM];
 
@@ -33,7 +33,7 @@ const HANDLED: [i32; 2] = [SIGINT, SIGTERM];
 /// handles signals), and how many groups do.
 struct Disposition {
     default_applies: StdArc<AtomicBool>,
-    groups: StdMutex<usize>,
+    groups: Mutex<usize>,
 }
 
 fn disposition() -> io::Result<&'static Disposition> {
@@ -45,7 +45,7 @@ fn disposition() -> io::Result<&'static Disposition> {
         }
         Ok(Disposition {
             default_applies,
-            groups: StdMutex::new(0),
+            groups: Mutex::new(0),
         })
     });
     disposition
@@ -55,13 +55,13 @@ fn disposition() -> io::Result<&'static Disposition> {
 
 impl Disposition {
     fn enter(&self) {
-        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut groups = lock(&self.groups);
         *groups += 1;
         self.default_applies.store(false, Ordering::SeqCst);
     }
 
     fn leave(&self) {
-        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut groups = lock(&self.groups);
         *groups = groups.saturating_sub(1);
         if *groups == 0 {
             self.default_applies.store(true, Ordering::SeqCst);
