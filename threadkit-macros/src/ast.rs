@@ -215,7 +215,8 @@ impl Output {
             Output::Unit | Output::Never => quote!(()),
             Output::Result { ok: Some(ok), .. } => quote!(#ok),
             Output::Result { ty, ok: None, .. } => {
-                quote_spanned!(ty.span()=> <#ty as #krate::__private::WorkerResult>::Output)
+                let shaped = crate::paths::private_at(krate, ty.span(), "ResultShaped");
+                quote_spanned!(ty.span()=> <#ty as #shaped>::Ok)
             }
             Output::Plain(ty) => quote!(#ty),
         }

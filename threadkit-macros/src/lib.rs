@@ -12,6 +12,7 @@ mod ast;
 mod attr;
 mod errors;
 mod fallback;
+mod paths;
 mod supervise;
 mod valid;
 mod worker;

@@ -16,7 +16,7 @@ use crate::ast::{self, SuperviseStruct, SupervisedField};
 use crate::attr;
 use crate::errors::Errors;
 use crate::fallback;
-use crate::worker::crate_path;
+use crate::paths::{crate_path, private_at};
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -113,18 +113,32 @@ fn generate(
         .fields
         .iter()
         .map(|field| generated_field(field, krate, "Running", "The running workers of `{}`."));
-    // The first error for a wrong field type names the field.
-    let field_checks = workers.iter().map(|field| {
-        let SupervisedField {
-            ident, ty, cfgs, ..
-        } = field;
-        let marker = ident;
-        quote_spanned!(ty.span()=> #(#cfgs)* {
-            #[allow(non_camel_case_types)]
-            struct #marker;
-            #krate::__private::assert_field::<#ty, #marker>();
-        })
-    });
+    // Every generated item requires its fields' types to be supervisable,
+    // in a `where` clause spanned at each type: a wrong type is then one
+    // error on that type (rustc reports an unmet bound of a `where` clause
+    // once, where it is written, and assumes it inside the item). A field
+    // under `#[cfg]` cannot be named in a `where` clause; it is checked in
+    // `start()` instead.
+    let supervised_at = |ty: &syn::Type| private_at(krate, ty.span(), "Supervised");
+    let bounds = workers.iter().filter(|field| field.cfgs.is_empty()).map(
+        |SupervisedField { ty, .. }| {
+            let supervised = supervised_at(ty);
+            quote_spanned!(ty.span()=> #ty: #supervised)
+        },
+    );
+    let bounds = quote!(where #(#bounds,)*);
+    let field_checks = workers.iter().filter(|field| !field.cfgs.is_empty()).map(
+        |SupervisedField {
+             ident, ty, cfgs, ..
+         }| {
+            let check = private_at(krate, ty.span(), "assert_field");
+            quote_spanned!(ty.span()=> #(#cfgs)* {
+                #[allow(non_camel_case_types)]
+                struct #ident;
+                #check::<#ty, #ident>();
+            })
+        },
+    );
     let spawns = workers.iter().map(|field| {
         let SupervisedField { ident, ty, cfgs, .. } = field;
         let label = LitStr::new(&ident.unraw().to_string(), ident.span());
@@ -170,19 +184,19 @@ fn generate(
         #report_doc
         // Reading only some fields of a report is normal.
         #[allow(dead_code)]
-        #vis struct #report {
+        #vis struct #report #bounds {
             #(#report_fields)*
             #summary: #krate::__private::Report,
         }
 
         #running_doc
         #[allow(dead_code)]
-        #vis struct #running {
+        #vis struct #running #bounds {
             #(#running_fields)*
             #supervisor: #krate::__private::Supervisor,
         }
 
-        impl #name {
+        impl #name #bounds {
             /// Starts every worker and returns at once, with a handle on the running group.
             #vis fn start(self) -> #running {
                 self.__threadkit_start_in(#supervisor_new)
@@ -205,7 +219,7 @@ fn generate(
             }
         }
 
-        impl #running {
+        impl #running #bounds {
             /// Starts the shutdown: every worker is cancelled and gets the shutdown timeout to exit.
             #vis fn cancel(&self) {
                 self.#supervisor.cancel();
@@ -256,7 +270,7 @@ fn generate(
             }
         }
 
-        impl #report {
+        impl #report #bounds {
             /// The group's overall report (also reachable through `Deref`).
             #vis fn as_report(&self) -> &#krate::__private::Report {
                 &self.#summary
@@ -268,38 +282,38 @@ fn generate(
             }
         }
 
-        impl #krate::__private::Deref for #report {
+        impl #krate::__private::Deref for #report #bounds {
             type Target = #krate::__private::Report;
             fn deref(&self) -> &#krate::__private::Report {
                 &self.#summary
             }
         }
 
-        impl #krate::__private::Display for #report {
+        impl #krate::__private::Display for #report #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Display::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #report {
+        impl #krate::__private::Debug for #report #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Debug::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #running {
+        impl #krate::__private::Debug for #running #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #formatter.debug_struct(#running_name).finish_non_exhaustive()
             }
         }
 
-        impl #krate::__private::Termination for #report {
+        impl #krate::__private::Termination for #report #bounds {
             fn report(self) -> #krate::__private::ExitCode {
                 #krate::__private::Termination::report(self.#summary)
             }
         }
 
-        impl #krate::__private::Supervised for #name {
+        impl #krate::__private::Supervised for #name #bounds {
             type Running = #krate::__private::NestedRunning<#report>;
             type Exits = #krate::__private::Option<#report>;
             fn spawn_in(

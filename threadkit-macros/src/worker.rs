@@ -2,14 +2,15 @@
 //! constructor of `Worker<T>`; its body moves into a nested function that
 //! runs on the worker's thread.
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Generics, Item, LitStr, Path, ReturnType, Type, WherePredicate};
+use syn::{Generics, Item, LitStr, ReturnType, Type, WherePredicate};
 
 use crate::ast::{self, Output, Param, WorkerFn};
 use crate::attr::{self, WorkerAttr};
 use crate::errors::Errors;
+use crate::paths::{crate_path, private_at, respan};
 use crate::{fallback, valid};
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -50,13 +51,6 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             errors.push(shape);
             fallback::worker_stand_in(&function, &krate, output_usable, errors)
         }
-    }
-}
-
-pub fn crate_path(krate: Option<&Path>) -> TokenStream {
-    match krate {
-        Some(path) => quote!(#path),
-        None => quote!(::threadkit),
     }
 }
 
@@ -116,14 +110,21 @@ fn constructor(
         Output::Unit | Output::Never => (quote!(#krate::__private::unit_worker), quote!()),
         Output::Result { ty, .. } => (private_at(krate, ty.span(), "fallible_worker"), quote!()),
         Output::Plain(ty) => {
-            let check = private_at(krate, ty.span(), "assert_plain_value");
+            let probe = private_at(krate, ty.span(), "PlainProbe");
+            let kinds = private_at(krate, ty.span(), "ResultNamedOtherwiseKind");
+            let plain = private_at(krate, ty.span(), "PlainKind");
             (
                 private_at(krate, ty.span(), "plain_worker"),
-                quote_spanned!(ty.span()=> #check::<#ty, _>();),
+                quote_spanned!(ty.span()=> {
+                    #[allow(unused_imports)]
+                    use #kinds as _;
+                    #[allow(unused_imports)]
+                    use #plain as _;
+                    (&&#probe::<#ty>::new()).__threadkit_plain().check::<#ty>();
+                }),
             )
         }
     };
-
     let name = worker_name(function, attr.name.as_ref(), placeholders, krate);
     let daemon = attr.daemon.then(|| quote!(.daemon(true)));
     let readiness = attr.readiness.then(|| quote!(.readiness(true)));
@@ -136,12 +137,40 @@ fn constructor(
     // their signature for the rest), so the constructor is the user's item
     // to the compiler: `dead_code` flags it when unused, like any function.
     let fn_token = &sig.fn_token;
-    let returns = quote_spanned!(sig.span()=> -> #krate::__private::Worker<#worker_output>);
-    let closure = quote! {
-        move |#closure_param: &#krate::__private::Context| #body_output {
-            #(#context_bindings)*
-            #block
+    // The return type is at the user's (its own, or the signature's), so
+    // that a return type that is not what its name says is one error.
+    let returns_span = match output {
+        Output::Unit | Output::Never => sig.span(),
+        Output::Result { ty, .. } | Output::Plain(ty) => ty.span(),
+    };
+    let worker = private_at(krate, returns_span, "Worker");
+    let returns = quote_spanned!(returns_span=> -> #worker<#worker_output>);
+    let user_body = quote! {
+        #(#context_bindings)*
+        #block
+    };
+    let closure = match output {
+        Output::Result { ty, err, .. } => {
+            let result = Ident::new("__threadkit_result", ty.span());
+            let converted = error_conversion(krate, err.as_deref().unwrap_or(ty), &result);
+            let shaped = private_at(krate, ty.span(), "ResultShaped");
+            // Spanned at the type, so that a type named `Result` that is
+            // not one is the same error here as in the signature: one error.
+            let call = quote_spanned!(ty.span()=> #shaped::into_std((move || #body_output { #user_body })()));
+            let context_type = private_at(krate, ty.span(), "Context");
+            quote_spanned! {ty.span()=>
+                move |#closure_param: &#context_type| {
+                    // The body is a closure of its own so that its
+                    // `return`s and `?`s keep their meaning.
+                    #[allow(clippy::redundant_closure_call)]
+                    let #result = #call;
+                    #converted
+                }
+            }
         }
+        _ => quote! {
+            move |#closure_param: &#krate::__private::Context| #body_output { #user_body }
+        },
     };
     // The builder's call carries the result type's span, so an unmet bound
     // (a result that is not `Send`) is reported on the type.
@@ -160,29 +189,30 @@ fn constructor(
     }
 }
 
-/// The path `krate::__private::item` with every token at `span` (the user's
-/// type the item checks), so that an unmet bound of the item is reported
-/// there and not at the attribute.
-fn private_at(krate: &TokenStream, span: Span, item: &str) -> TokenStream {
-    let krate = respan(krate.clone(), span);
-    let item = Ident::new(item, span);
-    quote_spanned!(span=> #krate::__private::#item)
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(group) = &tree {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
+/// `result`, the function's `Result`, as `Result<T, BoxError>`. The
+/// error conversion is probed (see `__private::ErrorProbe`), so an error
+/// type that does not convert is one error, spanned at `error_ty`, that
+/// says why.
+fn error_conversion(krate: &TokenStream, error_ty: &Type, result: &Ident) -> TokenStream {
+    let span = error_ty.span();
+    let private = respan(quote!(#krate::__private), span);
+    // At the error type, so that an unmet bound is reported there; the
+    // binding is the only name in scope of its arm.
+    let error = Ident::new("__threadkit_error", span);
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use #private::ConvertKind as _;
+            #[allow(unused_imports)]
+            use #private::RejectKind as _;
+            match #result {
+                #private::Result::Ok(value) => #private::Result::Ok(value),
+                #private::Result::Err(#error) => #private::Result::Err(
+                    (&&#private::ErrorProbe::of(&#error)).__threadkit_conversion().apply(#error),
+                ),
             }
-            tree
-        })
-        .collect()
+        }
+    }
 }
 
 /// The generics with `Send + 'static` added to every type parameter (its

@@ -3,9 +3,16 @@
 //! given with `crate = "..."`), so user names never collide with it.
 
 pub use crate::supervised::{join_nested, spawn_nested, NestedRunning};
+pub use probe::{
+    ConvertKind, ErrorProbe, PlainKind, PlainProbe, RejectKind, ResultNamedOtherwiseKind,
+    ResultShaped,
+};
+
+#[path = "private/probe.rs"]
+mod probe;
 pub use crate::{
-    Canceller, Context, Event, Events, Exit, NotReady, Report, Supervised, Supervisor, Worker,
-    WorkerResult, DEFAULT_SHUTDOWN_TIMEOUT,
+    BoxError, Canceller, Context, Event, Events, Exit, NotReady, Report, Supervised, Supervisor,
+    Worker, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;
@@ -37,19 +44,6 @@ pub fn assert_argument<T: WorkerArgument>() {}
 pub trait WorkerValue: Send + 'static {}
 impl<T: Send + 'static> WorkerValue for T {}
 
-/// `#[worker]` reads a return type whose name does not end in `Result` as a
-/// plain value. This check makes that reading safe: for a `Result` behind an
-/// alias with another name, both impls apply and compilation stops (rather
-/// than an `Err` being taken for a value).
-pub trait PlainValueNotResult<Marker> {}
-impl<T: ?Sized> PlainValueNotResult<()> for T {}
-/// The marker of the impl that matches `Result`s.
-pub struct ReturnTypeIsAResultNamedOtherwise;
-impl<T, E> PlainValueNotResult<ReturnTypeIsAResultNamedOtherwise> for Result<T, E> {}
-
-/// Fails to compile when `T` is a `Result` (see [`PlainValueNotResult`]).
-pub fn assert_plain_value<T: ?Sized + PlainValueNotResult<M>, M>() {}
-
 /// Builds the worker of a `#[worker]` function without a result.
 pub fn unit_worker<F>(name: impl Into<std::sync::Arc<str>>, body: F) -> Worker<()>
 where
@@ -66,12 +60,15 @@ where
     Worker::infallible(name, body)
 }
 
-/// Builds the worker of a `#[worker]` function returning a `Result`.
-pub fn fallible_worker<R, F>(name: impl Into<std::sync::Arc<str>>, body: F) -> Worker<R::Output>
+/// Builds the worker of a `#[worker]` function returning a `Result`; the
+/// generated body has already turned its error into a [`BoxError`] (see
+/// [`probe`]).
+pub fn fallible_worker<T: WorkerValue, F>(
+    name: impl Into<std::sync::Arc<str>>,
+    body: F,
+) -> Worker<T>
 where
-    R: WorkerResult,
-    R::Output: WorkerValue,
-    F: FnOnce(&Context) -> R + Send + 'static,
+    F: FnOnce(&Context) -> Result<T, BoxError> + Send + 'static,
 {
     Worker::new(name, body)
 }

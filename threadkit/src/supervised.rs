@@ -36,7 +36,9 @@ pub trait Supervised: Sized {
     /// What the started value is while it runs (for a worker, its [`Handle`]).
     type Running;
     /// What is left when the group finished (for a worker, its [`Exit`]).
-    type Exits;
+    /// It is `Send + 'static` because a nested group's exits travel from
+    /// the thread that ran it to the one that joins the parent.
+    type Exits: Send + 'static;
     /// Starts the value in `supervisor`; `field` is the name of the struct
     /// field it came from (a nested group uses it as its worker's name).
     fn spawn_in(self, supervisor: &Supervisor, field: &'static str) -> Self::Running;

@@ -47,6 +47,45 @@ fn generic<T: Clone + Send + 'static>(item: T) -> Vec<T> {
     vec![item.clone(), item]
 }
 
+/// A generic error: the conversion is proven from the bound.
+#[worker]
+fn generic_error<E: std::error::Error + Send + Sync + 'static>(error: E) -> Result<u8, E> {
+    Err(error)
+}
+
+/// A generic error bounded by the conversion itself.
+#[worker]
+fn generic_into<E>(error: E) -> Result<(), E>
+where
+    E: Into<threadkit::BoxError>,
+{
+    Err(error)
+}
+
+/// A generic value that might be anything, even a `Result`, by the caller's
+/// choice: it is a value.
+#[worker]
+fn generic_value<T: Send + 'static>(value: T) -> T {
+    value
+}
+
+#[derive(Debug)]
+struct Quota(u32);
+
+impl std::fmt::Display for Quota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "quota {} exceeded", self.0)
+    }
+}
+
+impl std::error::Error for Quota {}
+
+/// An error type of the user's own.
+#[worker]
+fn own_error(limit: u32) -> Result<u32, Quota> {
+    Err(Quota(limit))
+}
+
 #[worker]
 fn const_generic<const N: usize>(items: [u8; N]) -> usize {
     items.len()
@@ -121,6 +160,12 @@ fn main() {
     assert!(fmt_result().run().is_success());
     assert_eq!(generic("x".to_owned()).run().ok().unwrap().len(), 2);
     assert_eq!(const_generic([1, 2, 3]).run().ok(), Some(3));
+    let error = generic_error(Quota(1)).run().error().unwrap().message().to_owned();
+    assert_eq!(error, "quota 1 exceeded");
+    assert_eq!(generic_into("no").run().error().unwrap().message(), "no");
+    let value: Exit<Result<u8, String>> = generic_value(Err("kept".to_owned())).run();
+    assert_eq!(value.ok(), Some(Err("kept".to_owned())));
+    assert_eq!(own_error(9).run().error().unwrap().message(), "quota 9 exceeded");
     let worker: Worker<String> = context_in_the_middle(7, "t".into());
     assert_eq!(worker.name(), "middle_7");
     assert_eq!(worker.run().ok().as_deref(), Some("7-middle_7-t"));
