@@ -47,6 +47,8 @@ pub struct Context {
     token: CancelToken,
     /// The worker's place in its group, where it announces readiness.
     membership: Option<Membership>,
+    /// How many times the worker was restarted before this incarnation.
+    restarts: u32,
 }
 
 impl Context {
@@ -55,7 +57,13 @@ impl Context {
             name,
             token,
             membership: None,
+            restarts: 0,
         }
+    }
+
+    pub(crate) fn incarnation(mut self, restarts: u32) -> Self {
+        self.restarts = restarts;
+        self
     }
 
     pub(crate) fn in_group(mut self, membership: Option<Membership>) -> Self {
@@ -65,6 +73,26 @@ impl Context {
 
     pub(crate) fn token(&self) -> &CancelToken {
         &self.token
+    }
+
+    /// How many times the worker was restarted before this run of its body:
+    /// 0 for the first, then 1, 2, ... (see [`Restart`](crate::Restart)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Restart, Worker};
+    ///
+    /// let policy = Restart::on_failure().backoff(Duration::ZERO, Duration::ZERO);
+    /// let worker = Worker::restarting("third_time", policy, |ctx| match ctx.restarts() {
+    ///     0 | 1 => Err("not yet"),
+    ///     n => Ok(n),
+    /// });
+    /// assert_eq!(worker.run().ok(), Some(2));
+    /// ```
+    pub fn restarts(&self) -> u32 {
+        self.restarts
     }
 
     /// The worker's name (also its OS thread's name when spawned).

@@ -11,6 +11,7 @@ use crossbeam_channel::{Iter, Receiver};
 use crate::protocol::Group;
 use crate::report::Record;
 use crate::sync::Arc as SyncArc;
+use crate::Exit;
 
 /// Something that happened in a supervised group, in the order it happened.
 /// Receive them from [`Supervisor::events`](crate::Supervisor::events) to
@@ -50,6 +51,21 @@ pub enum Event {
     },
     /// A worker's exit was recorded; the record is the one the report keeps.
     Exited(Record),
+    /// A worker's body ended and its [`Restart`](crate::Restart) policy
+    /// runs it again after `delay`. Not an exit: the worker keeps its
+    /// thread, its handle and its place in the group.
+    Restarting {
+        /// The worker's name.
+        worker: Arc<str>,
+        /// Which restart this is: 1 for the first.
+        restart: u32,
+        /// The backoff before the body runs again (cut short by a
+        /// cancellation, which ends the worker instead).
+        delay: Duration,
+        /// How the ended run finished (a failure, or a return under
+        /// `always`).
+        exit: Exit<()>,
+    },
     /// A worker that declared readiness ([`Worker::readiness`](crate::Worker::readiness))
     /// announced it with [`Context::ready`](crate::Context::ready).
     Ready {

@@ -11,6 +11,7 @@ mod panic;
 mod protocol;
 mod ready;
 mod report;
+mod restart;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
 mod supervised;
@@ -37,6 +38,9 @@ pub use handle::Handle;
 pub use panic::{Location, Panic};
 pub use ready::NotReady;
 pub use report::{Record, Report, ReportError};
+pub use restart::{
+    Restart, DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW,
+};
 pub use supervised::Supervised;
 pub use supervisor::{
     Canceller, Spawner, Supervisor, DEFAULT_RETAINED_RECORDS, DEFAULT_SHUTDOWN_TIMEOUT,

@@ -34,6 +34,8 @@ pub struct Record {
     thread: Option<ThreadId>,
     duration: Duration,
     exit: Exit<()>,
+    restarts: u32,
+    last_failure: Option<Exit<()>>,
 }
 
 impl Record {
@@ -50,7 +52,65 @@ impl Record {
             thread,
             duration,
             exit,
+            restarts: 0,
+            last_failure: None,
         }
+    }
+
+    /// With the restarts of the worker before its exit and the last
+    /// failure among its runs (the exit itself, when it is one).
+    pub(crate) fn with_restarts(mut self, restarts: u32, last_failure: Option<Exit<()>>) -> Self {
+        self.restarts = restarts;
+        self.last_failure = if self.exit.is_failure() {
+            Some(self.exit.clone())
+        } else {
+            last_failure
+        };
+        self
+    }
+
+    /// How many times the worker's [`Restart`](crate::Restart) policy ran
+    /// its body again before it exited (0 without a policy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Restart, Supervisor, Worker};
+    /// let policy = Restart::on_failure().backoff(Duration::ZERO, Duration::ZERO);
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::restarting("flaky", policy, |ctx| {
+    ///     if ctx.restarts() == 0 { Err("first run fails") } else { Ok(()) }
+    /// }));
+    /// let report = supervisor.wait();
+    /// assert_eq!(report.records()[0].restarts(), 1);
+    /// assert!(report.is_success());
+    /// ```
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// The last failure (`Err` or panic) among the worker's runs: its exit
+    /// when that is a failure, else the failure that caused its last
+    /// restart, else `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Restart, Supervisor, Worker};
+    /// let policy = Restart::on_failure().backoff(Duration::ZERO, Duration::ZERO);
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::restarting("flaky", policy, |ctx| {
+    ///     if ctx.restarts() == 0 { Err("first run fails") } else { Ok(()) }
+    /// }));
+    /// let report = supervisor.wait();
+    /// let record = &report.records()[0];
+    /// assert!(record.exit().is_success());
+    /// assert_eq!(record.last_failure().unwrap().to_string(), "failed: first run fails");
+    /// ```
+    pub fn last_failure(&self) -> Option<&Exit<()>> {
+        self.last_failure.as_ref()
     }
 
     /// The worker's name.

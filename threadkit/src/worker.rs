@@ -6,14 +6,24 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
+use std::time::Instant;
 
 use crate::context::{self, Context};
 use crate::panic as worker_panic;
 use crate::protocol::{drop_quietly, record, CancelToken, ExitGuard, Membership, Shared};
+use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
 use crate::{BoxError, Cancelled, Error, Exit, Handle};
 
-type Body<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
+/// A worker's body: run once, or (with a [`Restart`] policy) as often as
+/// the policy restarts it.
+enum Body<T> {
+    Once(Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>),
+    Restarting(
+        Box<dyn FnMut(&Context) -> Result<T, BoxError> + Send>,
+        Restart,
+    ),
+}
 
 /// A unit of work that has not started yet: a name, a daemon flag, an
 /// optional stack size, and a body that gets a [`Context`].
@@ -133,7 +143,10 @@ impl<T: Send + 'static> Worker<T> {
         F: FnOnce(&Context) -> R + Send + 'static,
         R: WorkerResult<Output = T>,
     {
-        Worker::from_body(name.into(), Box::new(move |ctx| body(ctx).into_result()))
+        Worker::from_body(
+            name.into(),
+            Body::Once(Box::new(move |ctx| body(ctx).into_result())),
+        )
     }
 
     /// A worker whose body returns a plain value: only a panic keeps it from
@@ -151,7 +164,41 @@ impl<T: Send + 'static> Worker<T> {
     where
         F: FnOnce(&Context) -> T + Send + 'static,
     {
-        Worker::from_body(name.into(), Box::new(move |ctx| Ok(body(ctx))))
+        Worker::from_body(name.into(), Body::Once(Box::new(move |ctx| Ok(body(ctx)))))
+    }
+
+    /// A worker whose body runs again, by `policy`, after it ended: see
+    /// [`Restart`] for what is restarted, how often, and after which delay.
+    /// The body is `FnMut` because it runs once per incarnation; each run
+    /// gets a [`Context`] whose [`restarts`](Context::restarts) says which
+    /// one it is. Incarnations run one after another on the worker's
+    /// thread, so its [`Handle`] stays valid and `join` gives the final
+    /// exit. (`#[worker(restart = "...")]` writes this for a function,
+    /// cloning its arguments for each incarnation.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Restart, Supervisor, Worker};
+    ///
+    /// let policy = Restart::on_failure().max_restarts(2).backoff(Duration::ZERO, Duration::ZERO);
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::restarting("doomed", policy, |_ctx| Err::<(), _>("disk full")));
+    /// let report = supervisor.wait();
+    /// // Two restarts, then the third failure escalated: fail-fast, code 1.
+    /// assert_eq!(report.records()[0].restarts(), 2);
+    /// assert_eq!(report.exit_code(), 1);
+    /// ```
+    pub fn restarting<F, R>(name: impl Into<Arc<str>>, policy: Restart, mut body: F) -> Self
+    where
+        F: FnMut(&Context) -> R + Send + 'static,
+        R: WorkerResult<Output = T>,
+    {
+        Worker::from_body(
+            name.into(),
+            Body::Restarting(Box::new(move |ctx| body(ctx).into_result()), policy),
+        )
     }
 
     fn from_body(name: Arc<str>, body: Body<T>) -> Self {
@@ -368,20 +415,74 @@ impl<T> fmt::Debug for Worker<T> {
             .field("daemon", &self.daemon)
             .field("readiness", &self.readiness)
             .field("stack_size", &self.stack_size)
+            .field(
+                "restart",
+                &match &self.body {
+                    Body::Once(_) => None,
+                    Body::Restarting(_, policy) => Some(policy),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
 
-/// Runs a body with its context installed and classifies how it ended.
-/// Classification runs inside the panic catcher too: it calls the user's
-/// `Display` and drops the user's error, and either may panic.
+/// Runs a body, once or by its restart policy, and returns the worker's
+/// exit. Between incarnations the group hears of each restart, the ended
+/// incarnation's value is dropped, and the backoff waits, cut short by a
+/// cancellation.
 fn execute<T>(
     name: &Arc<str>,
     token: &CancelToken,
     membership: Option<Membership>,
     body: Body<T>,
 ) -> Exit<T> {
-    let context = Context::new(name.clone(), token.clone()).in_group(membership);
+    let (mut body, policy) = match body {
+        Body::Once(body) => return incarnation(name, token, membership, 0, body),
+        Body::Restarting(body, policy) => (body, policy),
+    };
+    let mut restarts = Restarts::new(policy);
+    loop {
+        let started = Instant::now();
+        let exit = incarnation(name, token, membership.clone(), restarts.count(), &mut body);
+        if token.is_cancelled() {
+            return exit;
+        }
+        let outcome = exit.outcome();
+        match restarts.after(name, &outcome, started, Instant::now()) {
+            Next::Exit => return exit,
+            Next::GiveUp(error) => {
+                drop_quietly(exit);
+                return Exit::Failed(error);
+            }
+            Next::Restart { delay } => {
+                if let Some(membership) = &membership {
+                    let restart = restarts.count();
+                    membership
+                        .group
+                        .restarting(membership.id, restart, delay, outcome);
+                }
+                drop_quietly(exit);
+                if token.sleep(delay) {
+                    return Exit::Cancelled;
+                }
+            }
+        }
+    }
+}
+
+/// Runs one incarnation with its context installed and classifies how it
+/// ended. Classification runs inside the panic catcher too: it calls the
+/// user's `Display` and drops the user's error, and either may panic.
+fn incarnation<T>(
+    name: &Arc<str>,
+    token: &CancelToken,
+    membership: Option<Membership>,
+    restarts: u32,
+    body: impl FnOnce(&Context) -> Result<T, BoxError>,
+) -> Exit<T> {
+    let context = Context::new(name.clone(), token.clone())
+        .in_group(membership)
+        .incarnation(restarts);
     let _entered = context::enter(context.clone());
     let classified = worker_panic::catch(name, || match body(&context) {
         Ok(value) => Exit::Returned(value),

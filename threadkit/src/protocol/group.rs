@@ -35,6 +35,9 @@ struct Entry {
     awaiting_ready: bool,
     started: Instant,
     member: Arc<Member>,
+    /// Restarts so far, and the failure behind the latest one.
+    restarts: u32,
+    last_failure: Option<Exit<()>>,
 }
 
 struct GroupState {
@@ -212,7 +215,8 @@ impl GroupState {
             entry.member.cell.thread(),
             entry.started.elapsed(),
             outcome,
-        );
+        )
+        .with_restarts(entry.restarts, entry.last_failure);
         self.emit(|| Event::Exited(record.clone()));
         after
             .records
@@ -318,6 +322,8 @@ impl Group {
             awaiting_ready: readiness,
             started: Instant::now(),
             member: member.clone(),
+            restarts: 0,
+            last_failure: None,
         };
         if readiness {
             state.not_ready += 1;
@@ -373,6 +379,31 @@ impl Group {
         }
         drop(state);
         after.run(self);
+    }
+
+    /// Member `id` ended a run that its restart policy runs again after
+    /// `delay`: restart number `restart`, after a run that ended `exit`.
+    pub(crate) fn restarting(&self, id: MemberId, restart: u32, delay: Duration, exit: Exit<()>) {
+        let mut state = lock(&self.state);
+        let Some(entry) = state
+            .live
+            .get_mut(id.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.seq == id.seq)
+        else {
+            return;
+        };
+        entry.restarts = restart;
+        if exit.is_failure() {
+            entry.last_failure = Some(exit.clone());
+        }
+        let worker = entry.name.clone();
+        state.emit(|| Event::Restarting {
+            worker,
+            restart,
+            delay,
+            exit,
+        });
     }
 
     /// Member `id` announced that it is ready (once; later calls, and calls
