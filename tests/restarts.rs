@@ -1,0 +1,262 @@
+//! Restart policies (DESIGN rule 9) through the public API: what is
+//! restarted, the intensity limit and its escalation, the backoff cut short
+//! by a cancellation, and what the events, records, handles and contexts
+//! say about restarts.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::quiet_panics;
+use threadkit::channel::unbounded;
+use threadkit::{Event, Exit, Restart, ShutdownCause, Supervisor, Worker};
+
+const LONG: Duration = Duration::from_secs(3600);
+
+/// A policy without waiting, so tests do not depend on time.
+fn immediate(policy: Restart) -> Restart {
+    policy.backoff(Duration::ZERO, Duration::ZERO).within(LONG)
+}
+
+fn restart_events(events: &threadkit::Events) -> Vec<(String, u32, String)> {
+    events
+        .try_iter()
+        .filter_map(|event| match event {
+            Event::Restarting {
+                worker,
+                restart,
+                exit,
+                ..
+            } => Some((worker.to_string(), restart, exit.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_failing_worker_is_restarted_without_failing_the_group() {
+    let supervisor = Supervisor::new();
+    let events = supervisor.events();
+    // The sibling finishes only when the flaky worker finally succeeds: had
+    // a restart started the fail-fast shutdown, it would be cancelled.
+    let (succeeded, on_success) = unbounded::<()>();
+    let sibling = supervisor.spawn(Worker::new("sibling", move |ctx| {
+        let _ = on_success.recv();
+        ctx.check()
+    }));
+    let flaky = supervisor.spawn(Worker::restarting(
+        "flaky",
+        immediate(Restart::on_failure()),
+        move |ctx| match ctx.restarts() {
+            0 => Err("first".to_owned()),
+            1 => panic!("second"),
+            n => {
+                let _ = succeeded.send(());
+                Ok(n)
+            }
+        },
+    ));
+    quiet_panics();
+    let report = supervisor.wait();
+
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        flaky.join().ok(),
+        Some(2),
+        "the handle gives the final exit"
+    );
+    assert!(sibling.join().is_success());
+    let record = report
+        .records()
+        .iter()
+        .find(|r| r.name() == "flaky")
+        .unwrap();
+    assert_eq!(record.restarts(), 2);
+    assert!(record.exit().is_success());
+    assert_eq!(record.last_failure().unwrap().kind().as_str(), "panicked");
+    assert_eq!(
+        restart_events(&events),
+        [
+            ("flaky".to_owned(), 1, "failed: first".to_owned()),
+            ("flaky".to_owned(), 2, "panicked: second".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn past_the_intensity_the_last_failure_escalates_to_fail_fast() {
+    let supervisor = Supervisor::new();
+    let bystander = supervisor.spawn(Worker::new("bystander", |ctx| ctx.sleep(LONG)));
+    supervisor.spawn(Worker::restarting(
+        "doomed",
+        immediate(Restart::on_failure().max_restarts(3)),
+        |ctx| Err::<(), _>(format!("attempt {}", ctx.restarts())),
+    ));
+    let report = supervisor.wait();
+
+    assert_eq!(
+        report.shutdown_cause(),
+        Some(&ShutdownCause::Failed {
+            worker: "doomed".into()
+        })
+    );
+    let failure = report.first_failure().expect("the escalated failure");
+    assert_eq!(failure.name(), "doomed");
+    assert_eq!(failure.restarts(), 3);
+    assert_eq!(failure.exit().to_string(), "failed: attempt 3");
+    assert_eq!(report.exit_code(), 1);
+    assert!(
+        bystander.join().is_cancelled(),
+        "fail-fast cancelled the rest"
+    );
+}
+
+#[test]
+fn max_restarts_zero_exits_at_the_first_failure() {
+    let runs = Arc::new(AtomicU32::new(0));
+    let counted = runs.clone();
+    let exit = Worker::restarting(
+        "once",
+        immediate(Restart::always().max_restarts(0)),
+        move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>("down")
+        },
+    )
+    .run();
+    assert_eq!(
+        exit.error().map(|e| e.message().to_owned()).as_deref(),
+        Some("down")
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn on_failure_does_not_restart_a_return_and_always_does() {
+    let runs = |policy: Restart| {
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        let exit = Worker::restarting("w", immediate(policy.max_restarts(4)), move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+        .run();
+        (runs.load(Ordering::SeqCst), exit.kind().as_str())
+    };
+    assert_eq!(runs(Restart::never()), (1, "returned"));
+    assert_eq!(runs(Restart::on_failure()), (1, "returned"));
+    // Four restarts, then the fifth return is more than the policy allows.
+    assert_eq!(runs(Restart::always()), (5, "failed"));
+}
+
+#[test]
+fn a_cancelled_worker_is_not_restarted_even_under_always() {
+    let runs = Arc::new(AtomicU32::new(0));
+    let counted = runs.clone();
+    let supervisor = Supervisor::new();
+    let events = supervisor.events();
+    let handle = supervisor.spawn(Worker::restarting(
+        "service",
+        immediate(Restart::always()),
+        move |ctx| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            // Returns normally once cancelled, which `always` restarts
+            // unless the cancellation stops it.
+            let _ = ctx.sleep(LONG);
+        },
+    ));
+    supervisor.cancel();
+    let report = supervisor.wait();
+    assert!(handle.join().is_success());
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(restart_events(&events).is_empty());
+    assert_eq!(report.records()[0].restarts(), 0);
+}
+
+#[test]
+fn the_backoff_is_cut_short_by_a_cancellation() {
+    // An hour of backoff: only the cancellation can end it, and it must end
+    // it as `Cancelled` within the shutdown timeout, not as `Hung`.
+    let policy = Restart::on_failure().backoff(LONG, LONG);
+    let supervisor = Supervisor::new().shutdown_timeout(Duration::from_secs(30));
+    let events = supervisor.events();
+    let handle = supervisor.spawn(Worker::restarting("backing_off", policy, |_| {
+        Err::<(), _>("down")
+    }));
+    let delay = events
+        .iter()
+        .find_map(|event| match event {
+            Event::Restarting { delay, .. } => Some(delay),
+            _ => None,
+        })
+        .expect("a restart was announced");
+    assert!(delay <= LONG);
+    supervisor.cancel();
+    let report = supervisor.wait();
+    assert!(handle.join().is_cancelled());
+    let record = &report.records()[0];
+    assert_eq!(record.restarts(), 1);
+    assert_eq!(record.last_failure().unwrap().to_string(), "failed: down");
+    assert_eq!(
+        report.exit_code(),
+        0,
+        "a cancelled group that did not fail succeeds"
+    );
+}
+
+#[test]
+fn incarnations_never_overlap_and_each_sees_its_number() {
+    let running = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (flag, numbers) = (running.clone(), seen.clone());
+    let exit = Worker::restarting(
+        "serial",
+        immediate(Restart::on_failure().max_restarts(50)),
+        move |ctx| {
+            assert!(
+                !flag.swap(true, Ordering::SeqCst),
+                "two incarnations at once"
+            );
+            numbers.lock().unwrap().push(ctx.restarts());
+            let thread = std::thread::current().name().map(str::to_owned);
+            flag.store(false, Ordering::SeqCst);
+            if ctx.restarts() < 20 {
+                Err(format!("run {}", ctx.restarts()))
+            } else {
+                Ok(thread)
+            }
+        },
+    )
+    .spawn()
+    .join();
+    assert_eq!(exit.ok().flatten().as_deref(), Some("serial"));
+    assert_eq!(*seen.lock().unwrap(), (0..=20).collect::<Vec<u32>>());
+}
+
+#[test]
+fn restarting_values_are_dropped_between_runs_and_the_last_is_joined() {
+    struct Counted(Arc<AtomicU32>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let drops = Arc::new(AtomicU32::new(0));
+    let counter = drops.clone();
+    let exit = Worker::restarting(
+        "values",
+        immediate(Restart::always().max_restarts(3)),
+        move |ctx| {
+            if ctx.restarts() < 3 {
+                Ok(Counted(counter.clone()))
+            } else {
+                Err("done")
+            }
+        },
+    )
+    .run();
+    // Three values were returned and restarted past; the last run failed.
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+    assert!(matches!(exit, Exit::Failed(_)));
+}
