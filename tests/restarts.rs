@@ -260,3 +260,25 @@ fn restarting_values_are_dropped_between_runs_and_the_last_is_joined() {
     assert_eq!(drops.load(Ordering::SeqCst), 3);
     assert!(matches!(exit, Exit::Failed(_)));
 }
+
+#[test]
+fn the_table_shows_restarts_beside_the_outcome() {
+    let supervisor = Supervisor::new();
+    supervisor.spawn(Worker::restarting(
+        "flaky",
+        immediate(Restart::on_failure()),
+        |ctx| {
+            if ctx.restarts() < 2 {
+                Err("down")
+            } else {
+                Ok(())
+            }
+        },
+    ));
+    let table = supervisor.wait().to_string();
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("flaky"))
+        .unwrap();
+    assert!(row.contains("returned, 2 restarts"), "{table}");
+}

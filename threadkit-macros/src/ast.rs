@@ -133,6 +133,20 @@ impl Param {
     pub fn cfgs(&self) -> impl Iterator<Item = &Attribute> {
         cfgs(&self.attrs)
     }
+
+    /// The names the parameter's pattern binds, each with its `mut`.
+    pub fn bindings(&self) -> Vec<(Option<syn::Token![mut]>, Ident)> {
+        struct Bindings(Vec<(Option<syn::Token![mut]>, Ident)>);
+        impl<'ast> syn::visit::Visit<'ast> for Bindings {
+            fn visit_pat_ident(&mut self, binding: &'ast syn::PatIdent) {
+                self.0.push((binding.mutability, binding.ident.clone()));
+                syn::visit::visit_pat_ident(self, binding);
+            }
+        }
+        let mut bindings = Bindings(Vec::new());
+        syn::visit::Visit::visit_pat(&mut bindings, &self.pat);
+        bindings.0
+    }
 }
 
 /// Takes the attributes named `name` (by their last path segment, so

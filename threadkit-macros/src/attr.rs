@@ -16,6 +16,24 @@ pub struct WorkerAttr {
     pub readiness: bool,
     pub stack_size: Option<Expr>,
     pub krate: Option<Path>,
+    pub restart: Option<RestartAttr>,
+}
+
+/// `restart = "..."` and the options that tune it.
+pub struct RestartAttr {
+    /// `never`, `on_failure` or `always`, and the literal it came from.
+    pub policy: (&'static str, LitStr),
+    pub max_restarts: Option<Expr>,
+    pub within: Option<((u64, u32), LitStr)>,
+    /// The backoff's lower bound and cap.
+    pub backoff: Option<((u64, u32), (u64, u32), LitStr)>,
+}
+
+impl RestartAttr {
+    /// Whether the worker is ever restarted (`never` is the default).
+    pub fn restarts(&self) -> bool {
+        self.policy.0 != "never"
+    }
 }
 
 /// The options of `#[supervise(...)]` on a struct.
@@ -174,6 +192,12 @@ fn one_of(names: &[&str]) -> String {
 
 pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
     let mut attr = WorkerAttr::default();
+    let mut policy = None;
+    let mut max_restarts = None;
+    let mut within = None;
+    let mut backoff = None;
+    // The tuning options, to reject when no restart policy is given.
+    let mut tuning: Vec<Path> = Vec::new();
     for option in options(args) {
         let Some(Setting { key, path, value }) = errors.ok(option) else {
             continue;
@@ -185,16 +209,155 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
             "readiness" => attr.readiness = flag("readiness", value, errors),
             "stack_size" => attr.stack_size = stack_size(value, &path, errors),
             "crate" => attr.krate = crate_path(value, &path, errors),
+            "restart" => policy = restart_policy(value, &path, errors),
+            "max_restarts" => {
+                max_restarts = integer(&key, value, &path, "3", errors);
+                tuning.push(path);
+            }
+            "within" => {
+                within = duration(&key, value, &path, errors);
+                tuning.push(path);
+            }
+            "backoff" => {
+                backoff = backoff_range(value, &path, errors);
+                tuning.push(path);
+            }
             _ => errors.at(
                 &path,
                 unknown(
                     &key,
-                    &["name", "daemon", "readiness", "stack_size", "crate"],
+                    &[
+                        "name",
+                        "daemon",
+                        "readiness",
+                        "stack_size",
+                        "restart",
+                        "max_restarts",
+                        "within",
+                        "backoff",
+                        "crate",
+                    ],
                 ),
             ),
         }
     }
+    match policy {
+        Some(policy) => {
+            let restart = RestartAttr {
+                policy,
+                max_restarts,
+                within,
+                backoff,
+            };
+            if !restart.restarts() {
+                for path in &tuning {
+                    errors.at(
+                        path,
+                        "`restart = \"never\"` never restarts: remove this option, or restart `\"on_failure\"` or `\"always\"`",
+                    );
+                }
+            }
+            attr.restart = Some(restart);
+        }
+        None => {
+            for path in &tuning {
+                let key = quote::ToTokens::to_token_stream(path).to_string();
+                errors.at(
+                    path,
+                    format_args!(
+                        "`{key}` tunes restarts, which need a policy: add `restart = \"on_failure\"` or `restart = \"always\"`"
+                    ),
+                );
+            }
+        }
+    }
     attr
+}
+
+/// `restart = "never" | "on_failure" | "always"`.
+fn restart_policy(
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<(&'static str, LitStr)> {
+    let lit = string_value("restart", value, path, "\"on_failure\"", errors)?;
+    let policy = match lit.value().as_str() {
+        "never" => "never",
+        "on_failure" => "on_failure",
+        "always" => "always",
+        other => {
+            errors.at(
+                &lit,
+                format_args!(
+                    "unknown restart policy `{other}`; expected `\"never\"`, `\"on_failure\"` or `\"always\"`"
+                ),
+            );
+            return None;
+        }
+    };
+    Some((policy, lit))
+}
+
+/// An integer option: a literal or an expression, not a string.
+fn integer(
+    key: &str,
+    value: Option<&Expr>,
+    path: &Path,
+    example: &str,
+    errors: &mut Errors,
+) -> Option<Expr> {
+    match value {
+        Some(Expr::Lit(ExprLit {
+            lit: lit @ (Lit::Str(_) | Lit::Bool(_) | Lit::Float(_) | Lit::Char(_)),
+            ..
+        })) => {
+            errors.at(
+                lit,
+                format_args!("expected an integer: `{key} = {example}`"),
+            );
+            None
+        }
+        Some(expr) => Some(expr.clone()),
+        None => {
+            errors.at(path, format_args!("expected a value: `{key} = {example}`"));
+            None
+        }
+    }
+}
+
+/// `backoff = "100ms..10s"`: the first ceiling and the cap.
+fn backoff_range(
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<((u64, u32), (u64, u32), LitStr)> {
+    let example = "\"100ms..10s\"";
+    let lit = string_value("backoff", value, path, example, errors)?;
+    let text = lit.value();
+    let Some((min, max)) = text.split_once("..") else {
+        errors.at(
+            &lit,
+            format_args!(
+                "expected a range of durations, the first delay and the cap: `backoff = {example}`"
+            ),
+        );
+        return None;
+    };
+    let parsed = (parse_duration(min), parse_duration(max));
+    match parsed {
+        (Ok(min), Ok(max)) if max < min => {
+            errors.at(
+                &lit,
+                "the cap is below the first delay: write the smaller duration first",
+            );
+            None
+        }
+        (Ok(min), Ok(max)) => Some((min, max, lit)),
+        (Err(why), _) | (_, Err(why)) => {
+            errors.at(&lit, why);
+            None
+        }
+    }
 }
 
 /// `key` alone, or `key = true/false`.

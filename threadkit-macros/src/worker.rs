@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Generics, Item, LitStr, ReturnType, Type, WherePredicate};
 
 use crate::ast::{self, Output, Param, WorkerFn};
-use crate::attr::{self, WorkerAttr};
+use crate::attr::{self, RestartAttr, WorkerAttr};
 use crate::errors::Errors;
 use crate::paths::{crate_path, private_at, respan};
 use crate::{fallback, valid};
@@ -87,7 +87,14 @@ fn constructor(
         let Param { attrs, pat, ty, .. } = param;
         quote!(#(#attrs)* let #pat: #ty = #context;)
     });
-    let ctor_params = function.constructor_params();
+    // A restartable worker binds its arguments afresh for each run, so a
+    // `mut` on a parameter is used there, not in the constructor.
+    let restart = attr.restart.as_ref().filter(|restart| restart.restarts());
+    let allow_mut = restart.map(|_| quote!(#[allow(unused_mut)]));
+    let ctor_params: Vec<TokenStream> = function
+        .constructor_params()
+        .map(|param| quote!(#allow_mut #param))
+        .collect();
     let argument_checks = params
         .iter()
         .filter(|param| !param.is_context)
@@ -149,7 +156,46 @@ fn constructor(
         #(#context_bindings)*
         #block
     };
-    let closure = match output {
+    let (build, closure) = match restart {
+        Some(restart) => {
+            let closure =
+                restarting_closure(function, krate, &closure_param, &user_body, &body_output);
+            let build = private_at(krate, output.span(), "restarting_worker");
+            let policy = restart_policy(restart, krate);
+            (build, quote!(#policy, #closure))
+        }
+        None => (
+            build,
+            once_closure(output, krate, &closure_param, &user_body, &body_output),
+        ),
+    };
+    // The builder's call carries the result type's span, so an unmet bound
+    // (a result that is not `Send`) is reported on the type.
+    let call = quote_spanned!(output.span()=> #build(#name, #closure));
+    let body = quote_spanned! {block.span()=> {
+        #(#argument_checks)*
+        #output_checks
+        #call
+        #daemon
+        #readiness
+        #stack_size
+    }};
+    quote! {
+        #(#attrs)*
+        #vis #fn_token #ident #impl_generics (#(#ctor_params),*) #returns #where_clause #body
+    }
+}
+
+/// The body of a worker that runs once: a closure that owns the
+/// constructor's parameters and runs the user's body.
+fn once_closure(
+    output: &Output,
+    krate: &TokenStream,
+    closure_param: &TokenStream,
+    user_body: &TokenStream,
+    body_output: &TokenStream,
+) -> TokenStream {
+    match output {
         Output::Result { ty, err, .. } => {
             let result = Ident::new("__threadkit_result", ty.span());
             let converted = error_conversion(krate, err.as_deref().unwrap_or(ty), &result);
@@ -171,21 +217,87 @@ fn constructor(
         _ => quote! {
             move |#closure_param: &#krate::__private::Context| #body_output { #user_body }
         },
+    }
+}
+
+/// The body of a restartable worker: an `FnMut` closure that owns the
+/// constructor's parameters and, for each run, binds fresh clones of them
+/// (so a run gets the arguments the worker was made with, whatever the
+/// runs before did to theirs), runs the user's body, and returns
+/// `Result<T, BoxError>`.
+fn restarting_closure(
+    function: &WorkerFn,
+    krate: &TokenStream,
+    closure_param: &TokenStream,
+    user_body: &TokenStream,
+    body_output: &TokenStream,
+) -> TokenStream {
+    let clones = function
+        .params
+        .iter()
+        .filter(|param| !param.is_context)
+        .flat_map(|param| {
+            let cfgs: Vec<_> = param.cfgs().collect();
+            // A parameter that is one binding is checked at its type; a
+            // binding inside a pattern, at itself.
+            let whole = param.ident.is_some();
+            param
+                .bindings()
+                .into_iter()
+                .map(move |(mutability, ident)| {
+                    let span = if whole { param.ty.span() } else { ident.span() };
+                    let clone = private_at(krate, span, "clone_argument");
+                    let value = quote_spanned!(span=> #clone(&#ident));
+                    quote!(#(#cfgs)* let #mutability #ident = #value;)
+                })
+        });
+    let output = &function.output;
+    let result = Ident::new("__threadkit_result", output.span());
+    let finish = match output {
+        Output::Result { ty, err, .. } => {
+            let shaped = private_at(krate, ty.span(), "ResultShaped");
+            let std_result = Ident::new("__threadkit_std_result", ty.span());
+            let converted = error_conversion(krate, err.as_deref().unwrap_or(ty), &std_result);
+            quote_spanned! {ty.span()=>
+                let #std_result = #shaped::into_std(#result);
+                #converted
+            }
+        }
+        _ => quote!(#krate::__private::Result::Ok(#result)),
     };
-    // The builder's call carries the result type's span, so an unmet bound
-    // (a result that is not `Send`) is reported on the type.
-    let call = quote_spanned!(output.span()=> #build(#name, #closure));
-    let body = quote_spanned! {block.span()=> {
-        #(#argument_checks)*
-        #output_checks
-        #call
-        #daemon
-        #readiness
-        #stack_size
-    }};
+    let context_type = private_at(krate, output.span(), "Context");
+    quote_spanned! {output.span()=>
+        move |#closure_param: &#context_type| {
+            #(#clones)*
+            // The body is a closure of its own so that its `return`s and
+            // `?`s keep their meaning.
+            #[allow(clippy::redundant_closure_call)]
+            let #result = (move || #body_output { #user_body })();
+            #finish
+        }
+    }
+}
+
+/// `Restart::<policy>()` with the options the attribute tuned.
+fn restart_policy(restart: &RestartAttr, krate: &TokenStream) -> TokenStream {
+    let (policy, lit) = &restart.policy;
+    let constructor = Ident::new(policy, lit.span());
+    let duration =
+        |(secs, nanos): &(u64, u32)| quote!(#krate::__private::Duration::new(#secs, #nanos));
+    let max_restarts = restart
+        .max_restarts
+        .as_ref()
+        .map(|limit| quote_spanned!(limit.span()=> .max_restarts(#limit)));
+    let within = restart.within.as_ref().map(|(window, lit)| {
+        let window = duration(window);
+        quote_spanned!(lit.span()=> .within(#window))
+    });
+    let backoff = restart.backoff.as_ref().map(|(min, max, lit)| {
+        let (min, max) = (duration(min), duration(max));
+        quote_spanned!(lit.span()=> .backoff(#min, #max))
+    });
     quote! {
-        #(#attrs)*
-        #vis #fn_token #ident #impl_generics (#(#ctor_params),*) #returns #where_clause #body
+        #krate::__private::Restart::#constructor() #max_restarts #within #backoff
     }
 }
 

@@ -106,6 +106,10 @@ pub mod channel {
 /// | `daemon` | a daemon worker (`daemon = true/false` also works) | `daemon` |
 /// | `readiness` | the worker announces when it is ready with [`Context::ready`]; the group is ready once every such worker has (see [`Supervisor::wait_ready`]) | `readiness` |
 /// | `stack_size = N` | the thread's stack size in bytes, any integer expression | `stack_size = 256 * 1024` |
+/// | `restart = "..."` | run the body again after it ends: `"never"` (default), `"on_failure"` or `"always"`; see [`Restart`] | `restart = "on_failure"` |
+/// | `max_restarts = N` | at most N restarts within `within` (default 3), then the last failure is the worker's exit | `max_restarts = 5` |
+/// | `within = "..."` | the window of `max_restarts` (default `"5s"`) | `within = "1m"` |
+/// | `backoff = "min..max"` | full-jitter exponential backoff from `min`, capped at `max` (default `"100ms..10s"`) | `backoff = "50ms..5s"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
 ///
 /// ```
@@ -125,6 +129,30 @@ pub mod channel {
 /// let handle = worker.spawn();
 /// handle.cancel();
 /// assert!(handle.join().is_cancelled());
+/// ```
+///
+/// # Restarts
+///
+/// With `restart = "on_failure"` or `"always"`, the body runs again after it
+/// ends, by the [`Restart`] policy the options describe, on the same thread:
+/// the handle stays valid and `join` gives the final exit. Each run gets its
+/// own clone of the arguments, so they must be `Clone` (share what should
+/// not be copied in an `Arc`); [`Context::restarts`] tells the run which
+/// one it is.
+///
+/// ```
+/// use threadkit::{worker, Context};
+///
+/// #[worker(restart = "on_failure", max_restarts = 5, backoff = "1ms..10ms")]
+/// fn connect(ctx: &Context, host: String) -> Result<String, String> {
+///     if ctx.restarts() < 2 {
+///         Err(format!("{host} refused"))
+///     } else {
+///         Ok(format!("connected to {host}"))
+///     }
+/// }
+///
+/// assert_eq!(connect("db".into()).run().ok().as_deref(), Some("connected to db"));
 /// ```
 ///
 /// # Parameters

@@ -11,8 +11,8 @@ pub use probe::{
 #[path = "private/probe.rs"]
 mod probe;
 pub use crate::{
-    BoxError, Canceller, Context, Event, Events, Exit, NotReady, Report, Supervised, Supervisor,
-    Worker, DEFAULT_SHUTDOWN_TIMEOUT,
+    BoxError, Canceller, Context, Event, Events, Exit, NotReady, Report, Restart, Supervised,
+    Supervisor, Worker, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;
@@ -71,6 +71,34 @@ where
     F: FnOnce(&Context) -> Result<T, BoxError> + Send + 'static,
 {
     Worker::new(name, body)
+}
+
+/// Builds the worker of a `#[worker(restart = "...")]` function; the
+/// generated body clones the arguments for each run and has already
+/// turned its error into a [`BoxError`].
+pub fn restarting_worker<T: WorkerValue, F>(
+    name: impl Into<std::sync::Arc<str>>,
+    policy: Restart,
+    body: F,
+) -> Worker<T>
+where
+    F: FnMut(&Context) -> Result<T, BoxError> + Send + 'static,
+{
+    Worker::restarting(name, policy, body)
+}
+
+/// The arguments of a restartable worker are cloned for each run.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a restartable worker: it is not `Clone`",
+    label = "not `Clone`",
+    note = "each run of a `#[worker(restart = \"...\")]` body gets its own clone of the arguments: derive `Clone`, or share the value in an `Arc`"
+)]
+pub trait RestartArgument: Clone {}
+impl<T: Clone> RestartArgument for T {}
+
+/// A fresh copy of a restartable worker's argument for one run.
+pub fn clone_argument<T: RestartArgument>(argument: &T) -> T {
+    argument.clone()
 }
 
 /// A `#[supervise]` field's type, checked under the field's name.

@@ -515,9 +515,14 @@ impl fmt::Display for Report {
                 } else {
                     record.name.to_string()
                 };
+                let outcome = match record.restarts {
+                    0 => record.exit.kind().to_string(),
+                    1 => format!("{}, 1 restart", record.exit.kind()),
+                    n => format!("{}, {n} restarts", record.exit.kind()),
+                };
                 [
                     name,
-                    record.exit.kind().to_string(),
+                    outcome,
                     record.code().to_string(),
                     format_duration(record.duration),
                     record.exit.message().replace(['\n', '\r'], " "),
