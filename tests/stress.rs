@@ -35,7 +35,9 @@ use std::time::{Duration, Instant};
 
 use common::{os_threads, threads_back_to};
 use threadkit::channel::{bounded, select, Receiver, Sender};
-use threadkit::{BoxError, Cancelled, Event, Exit, Report, ShutdownCause, Supervisor, Worker};
+use threadkit::{
+    BoxError, Cancelled, Event, Exit, Report, Restart, ShutdownCause, Supervisor, Worker,
+};
 
 /// Shutdown timeout of a group where every worker cooperates: long, so that
 /// reaching it means the owner was not woken.
@@ -174,6 +176,9 @@ struct Plan {
     drop_listener: bool,
     /// The owner waits for readiness before anything else.
     waits_ready: bool,
+    /// Per worker: how many runs fail before the planned behaviour, each
+    /// restarted by an `on_failure` policy (0: no policy).
+    restarts: Vec<u32>,
 }
 
 impl Plan {
@@ -201,6 +206,18 @@ impl Plan {
             3 => Owner::Drops,
             _ => Owner::CancelsLater,
         };
+        // A sibling spawner cut short by the shutdown would leave its
+        // planned sibling unspawned: it is never restarted.
+        let restarts: Vec<u32> = workers
+            .iter()
+            .map(|(behaviour, _)| {
+                if *behaviour != SpawnSibling && rng.chance(4) {
+                    1 + rng.below(3) as u32
+                } else {
+                    0
+                }
+            })
+            .collect();
         Plan {
             workers,
             owner,
@@ -213,6 +230,7 @@ impl Plan {
                 .collect(),
             drop_listener: rng.chance(3),
             waits_ready: rng.chance(2),
+            restarts,
         }
     }
 
@@ -242,12 +260,13 @@ fn body(
     behaviour: Behaviour,
     name: String,
     announces: bool,
+    failing_runs: u32,
     gate: Receiver<()>,
     spawner: threadkit::Spawner,
 ) -> Worker<Box<dyn std::any::Any + Send>> {
-    Worker::new(
-        name.clone(),
-        move |ctx| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
+    let worker_name = name.clone();
+    let run =
+        move |ctx: &threadkit::Context| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
             if announces {
                 ctx.ready();
             }
@@ -289,8 +308,23 @@ fn body(
                     Ok(Box::new(()))
                 }
             }
-        },
-    )
+        };
+    if failing_runs == 0 {
+        return Worker::new(worker_name, run);
+    }
+    let policy = Restart::on_failure()
+        .max_restarts(failing_runs)
+        .within(Duration::from_secs(3600))
+        .backoff(Duration::ZERO, Duration::from_millis(1));
+    Worker::restarting(worker_name, policy, move |ctx| {
+        if ctx.restarts() < failing_runs {
+            if announces {
+                ctx.ready();
+            }
+            return Err("stress: planned failure before a restart".into());
+        }
+        run(ctx)
+    })
 }
 
 /// Runs one planned group and checks it; `Err` describes the violation.
@@ -310,6 +344,7 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
             *behaviour,
             name,
             readiness == Some(true),
+            plan.restarts[index],
             gate.clone(),
             spawner.clone(),
         )
@@ -476,6 +511,58 @@ fn check(
             _ => None,
         })
         .collect();
+    // Restarts: a worker planned to fail `k` runs first is restarted
+    // exactly `k` times and then ends as planned, unless the shutdown
+    // began first: then it may end with a failing run (code 1) or be
+    // cancelled during its backoff (130), after at most `k` restarts.
+    let shutdown_at = events
+        .iter()
+        .position(|event| matches!(event, Event::ShutdownStarted { .. }));
+    let failing_runs: HashMap<String, u32> = plan
+        .restarts
+        .iter()
+        .enumerate()
+        .map(|(index, runs)| (format!("{label}_w{index}"), *runs))
+        .collect();
+    let mut restart_events: HashMap<&str, u32> = HashMap::new();
+    for (at, event) in events.iter().enumerate() {
+        match event {
+            Event::Restarting {
+                worker, restart, ..
+            } => {
+                let count = restart_events.entry(worker).or_default();
+                *count += 1;
+                if *restart != *count {
+                    return Err(format!(
+                        "{worker}: restart {restart} announced as number {count}: {}",
+                        context()
+                    ));
+                }
+            }
+            Event::Exited(record) => {
+                let planned = failing_runs.get(record.name()).copied().unwrap_or(0);
+                let announced = restart_events.get(record.name()).copied().unwrap_or(0);
+                let after_shutdown = shutdown_at.is_some_and(|shutdown| shutdown < at);
+                let exact = if after_shutdown {
+                    record.restarts() <= planned
+                } else {
+                    record.restarts() == planned
+                };
+                if !exact || announced != record.restarts() {
+                    return Err(format!(
+                        "{} restarted {} times ({announced} announced), planned {planned}: {}",
+                        record.name(),
+                        record.restarts(),
+                        context()
+                    ));
+                }
+                if planned > 0 && after_shutdown && matches!(record.code(), 1 | 130) {
+                    expected.insert(record.name().to_owned(), record.code());
+                }
+            }
+            _ => {}
+        }
+    }
     if records.len() != expected.len() {
         return Err(format!(
             "{} Exited events for {} workers: {}",
@@ -520,7 +607,7 @@ fn check(
     }
     for (index, handle) in handles {
         let exit = handle.join();
-        let planned = plan.workers[index].0.code();
+        let planned = expected[&format!("{label}_w{index}")];
         if exit.code() != planned {
             return Err(format!(
                 "handle of w{index} says {exit}, planned {planned}: {}",
@@ -706,10 +793,15 @@ fn random_groups_keep_every_guarantee() {
                         let mut panics = 0;
                         for n in 0..GROUPS_PER_ROUND {
                             let plan = Plan::random(&mut rng);
+                            // A worker that fails runs first may be cut
+                            // short by the shutdown before its planned panic.
                             panics += plan
                                 .workers
                                 .iter()
-                                .filter(|(b, _)| matches!(b, Panic | PanicOnDropValue))
+                                .zip(&plan.restarts)
+                                .filter(|((b, _), failing_runs)| {
+                                    matches!(b, Panic | PanicOnDropValue) && **failing_runs == 0
+                                })
                                 .count();
                             let label = format!("s{seed}r{round}d{driver}g{n}");
                             run_group(&plan, &label).map_err(|e| format!("seed {seed}: {e}"))?;
