@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --example daemon_service            # Ctrl-C: exits 130
 //! kill -TERM <pid>                              # exits 143
-//! cargo run --example daemon_service -- --crash # the health check panics: exits 101
+//! cargo run --example daemon_service -- --crash # the health check keeps panicking: exits 101
 //! ```
 //!
 //! Three daemon workers: a ticker, a queue consumer fed by an ingest
@@ -15,10 +15,11 @@
 //! systemd expect from a process a signal stopped. A second signal exits at
 //! once.
 //!
-//! With `--crash` the health check panics: the group fails fast and the
-//! process exits 101, so that systemd's `Restart=on-failure` starts it
-//! again. (Restarting the health check inside the process, with backoff,
-//! comes with restart policies.)
+//! With `--crash` the health check panics every time it runs. Its policy,
+//! `restart = "on_failure"`, runs it again after a backoff, three times
+//! within a minute; the fourth panic is more than the policy allows, so the
+//! group fails fast and the process exits 101, and systemd's
+//! `Restart=on-failure` starts the whole process again.
 //!
 //! A unit for it:
 //!
@@ -33,7 +34,7 @@
 use std::time::Duration;
 
 use threadkit::channel::{bounded, select, Receiver, Sender};
-use threadkit::{supervise, worker, Cancelled, Context, Worker};
+use threadkit::{supervise, worker, Cancelled, Context, Event, Worker};
 
 #[worker(daemon, readiness)]
 fn ticker(ctx: &Context) -> Result<(), Cancelled> {
@@ -84,7 +85,14 @@ fn consumer(ctx: &Context, queue: Receiver<u64>) -> Result<(), Cancelled> {
     Err(Cancelled)
 }
 
-#[worker(daemon, readiness)]
+#[worker(
+    daemon,
+    readiness,
+    restart = "on_failure",
+    max_restarts = 3,
+    within = "1m",
+    backoff = "100ms..1s"
+)]
 fn health(ctx: &Context, crash: bool) -> Result<(), Cancelled> {
     ctx.ready();
     loop {
@@ -113,6 +121,21 @@ fn main() -> ServiceReport {
         health: health(crash),
     }
     .start();
+    let events = running.events();
+    std::thread::spawn(move || {
+        for event in events {
+            if let Event::Restarting {
+                worker,
+                restart,
+                delay,
+                exit,
+                ..
+            } = event
+            {
+                eprintln!("restarting {worker} in {delay:?} (restart {restart}) after: {exit}");
+            }
+        }
+    });
     match running.wait_ready(Duration::from_secs(5)) {
         Ok(()) => eprintln!("service ready (pid {})", std::process::id()),
         Err(error) => eprintln!("service did not start: {error}"),

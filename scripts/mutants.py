@@ -86,6 +86,17 @@ MUTANTS = {
         "    }\n"
         "    match filled {",
     ),
+    "restart_count_not_recorded": (GROUP, "        entry.restarts = restart;\n", ""),
+    "restart_after_cancellation": (
+        "threadkit/src/worker.rs",
+        "        if token.is_cancelled() {\n            return exit;\n        }\n",
+        "",
+    ),
+    "backoff_ignores_cancellation": (
+        "threadkit/src/worker.rs",
+        "                if token.sleep(delay) {\n                    return Exit::Cancelled;\n                }",
+        "                let _ = token.sleep(delay);",
+    ),
 }
 
 CHECKS = [
@@ -95,6 +106,7 @@ CHECKS = [
         {"RUSTFLAGS": "--cfg loom"},
     ),
     ("stress", ["cargo", "test", "-q", "--release", "--test", "stress"], {}),
+    ("restarts", ["cargo", "test", "-q", "--release", "--test", "restarts"], {}),
 ]
 
 

@@ -135,14 +135,24 @@ mod daemon_service {
     }
 
     #[test]
-    fn a_crashing_health_check_fails_the_service_with_101() {
+    fn a_crashing_health_check_is_restarted_then_fails_the_service_with_101() {
         let (code, output) = run(&["--crash"], None);
         assert_eq!(code, Some(101), "{output}");
+        for restart in 1..=3 {
+            let announced = "restarting health in";
+            let numbered = format!("(restart {restart}) after: panicked");
+            assert!(
+                output
+                    .lines()
+                    .any(|line| line.contains(announced) && line.contains(&numbered)),
+                "restart {restart} not announced in:\n{output}"
+            );
+        }
         let row = output
             .lines()
             .find(|line| line.starts_with("health (daemon)"))
             .unwrap_or_else(|| panic!("no health row in:\n{output}"));
-        assert!(row.contains("panicked"), "{row}");
+        assert!(row.contains("panicked, 3 restarts"), "{row}");
         assert!(row.contains("the database does not answer"), "{row}");
     }
 }

@@ -265,50 +265,49 @@ fn body(
     spawner: threadkit::Spawner,
 ) -> Worker<Box<dyn std::any::Any + Send>> {
     let worker_name = name.clone();
-    let run =
-        move |ctx: &threadkit::Context| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
-            if announces {
-                ctx.ready();
+    let run = move |ctx: &threadkit::Context| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
+        if announces {
+            ctx.ready();
+        }
+        match behaviour {
+            Return => Ok(Box::new(())),
+            Fail => Err("stress: planned failure".into()),
+            Panic => panic!("stress: planned panic"),
+            SelfCancel => Err(Cancelled.into()),
+            Sleep => {
+                ctx.sleep(Duration::MAX)?;
+                unreachable!("an unbounded sleep ends only by cancellation")
             }
-            match behaviour {
-                Return => Ok(Box::new(())),
-                Fail => Err("stress: planned failure".into()),
-                Panic => panic!("stress: planned panic"),
-                SelfCancel => Err(Cancelled.into()),
-                Sleep => {
-                    ctx.sleep(Duration::MAX)?;
-                    unreachable!("an unbounded sleep ends only by cancellation")
-                }
-                Select => {
-                    let cancelled = ctx.cancelled();
-                    let (_open, never) = bounded::<()>(0);
-                    select! {
-                        recv(never) -> _ => unreachable!(),
-                        recv(cancelled) -> _ => Err(Cancelled.into()),
-                    }
-                }
-                ChildGroup => {
-                    let child = Supervisor::child_of(ctx);
-                    child.spawn(Worker::new(format!("{name}_leaf"), |leaf| {
-                        leaf.sleep(Duration::MAX)
-                    }));
-                    let report = child.wait();
-                    assert!(report.records()[0].exit().is_cancelled(), "{report}");
-                    ctx.check()?;
-                    unreachable!("the child group ends only when its parent is cancelled")
-                }
-                SpawnSibling => {
-                    drop(spawner.spawn(Worker::infallible(format!("{name}_sibling"), |_ctx| ())));
-                    Ok(Box::new(()))
-                }
-                PanicOnDropValue => Ok(Box::new(PanicOnDrop)),
-                SlowDropValue => Ok(Box::new(SlowDrop)),
-                Stubborn => {
-                    let _ = gate.recv();
-                    Ok(Box::new(()))
+            Select => {
+                let cancelled = ctx.cancelled();
+                let (_open, never) = bounded::<()>(0);
+                select! {
+                    recv(never) -> _ => unreachable!(),
+                    recv(cancelled) -> _ => Err(Cancelled.into()),
                 }
             }
-        };
+            ChildGroup => {
+                let child = Supervisor::child_of(ctx);
+                child.spawn(Worker::new(format!("{name}_leaf"), |leaf| {
+                    leaf.sleep(Duration::MAX)
+                }));
+                let report = child.wait();
+                assert!(report.records()[0].exit().is_cancelled(), "{report}");
+                ctx.check()?;
+                unreachable!("the child group ends only when its parent is cancelled")
+            }
+            SpawnSibling => {
+                drop(spawner.spawn(Worker::infallible(format!("{name}_sibling"), |_ctx| ())));
+                Ok(Box::new(()))
+            }
+            PanicOnDropValue => Ok(Box::new(PanicOnDrop)),
+            SlowDropValue => Ok(Box::new(SlowDrop)),
+            Stubborn => {
+                let _ = gate.recv();
+                Ok(Box::new(()))
+            }
+        }
+    };
     if failing_runs == 0 {
         return Worker::new(worker_name, run);
     }

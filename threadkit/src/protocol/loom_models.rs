@@ -293,3 +293,53 @@ fn loom_readiness_racing_announcements_and_exits() {
         assert_eq!(report.records().len(), 2);
     });
 }
+
+/// Restarts: a worker announces two restarts and then fails, racing the
+/// owner who cancels and waits with a timeout of zero. The record agrees
+/// with what was announced before it: the restarts counted are exactly the
+/// `Restarting` events that precede its `Exited`, a notice that comes after
+/// the record is dropped rather than miscounted, and `Finished` is last.
+#[test]
+fn loom_restart_notices_race_the_record() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::ZERO));
+        let (_, events) = group.subscribe();
+        let (shared, membership) = member(&group, "w", false);
+        let worker = thread::spawn(move || {
+            for restart in 1..=2 {
+                let exit = Exit::Failed(Error::new("w".into(), None, "boom".into()));
+                membership
+                    .group
+                    .restarting(membership.id, restart, Duration::ZERO, exit);
+            }
+            record(&shared, Some(&membership), failure("w"));
+        });
+        group.cancel();
+        let report = group
+            .wait(None)
+            .expect("the owner's wait finishes the group");
+        worker.join().unwrap();
+
+        let events: Vec<Event> = events.try_iter().collect();
+        let exited_at = events
+            .iter()
+            .position(|event| matches!(event, Event::Exited(_)))
+            .expect("one exit");
+        let announced = events[..exited_at]
+            .iter()
+            .filter(|event| matches!(event, Event::Restarting { .. }))
+            .count();
+        assert!(
+            events[exited_at..]
+                .iter()
+                .all(|event| !matches!(event, Event::Restarting { .. })),
+            "no restart notice after the exit"
+        );
+        let record = &report.records()[0];
+        assert_eq!(record.restarts() as usize, announced);
+        if announced > 0 {
+            assert!(record.last_failure().is_some());
+        }
+        assert!(matches!(events.last(), Some(Event::Finished { .. })));
+    });
+}
