@@ -21,11 +21,16 @@
 //! group fails fast and the process exits 101, and systemd's
 //! `Restart=on-failure` starts the whole process again.
 //!
-//! A unit for it:
+//! Under systemd (`$NOTIFY_SOCKET` set) it speaks the notify protocol:
+//! `READY=1` once every worker announced readiness, `WATCHDOG=1` every
+//! half `WatchdogSec=`, `STOPPING=1` when the shutdown begins, and a
+//! `STATUS=` line for each step. A unit for it:
 //!
 //! ```ini
 //! [Service]
+//! Type=notify
 //! ExecStart=/usr/local/bin/daemon_service
+//! WatchdogSec=10
 //! Restart=on-failure
 //! KillSignal=SIGTERM
 //! TimeoutStopSec=10
@@ -103,7 +108,7 @@ fn health(ctx: &Context, crash: bool) -> Result<(), Cancelled> {
     }
 }
 
-#[supervise(signals, shutdown_timeout = "5s")]
+#[supervise(signals, systemd, shutdown_timeout = "5s")]
 struct Service {
     ticker: Worker<()>,
     ingest: Worker<()>,

@@ -96,7 +96,7 @@ fn results_collects_typed_values_and_exits_0() {
 
 /// `daemon_service` (seed 002), driven as an operator would: start it,
 /// wait for `service ready`, send a real signal, check the exit code.
-#[cfg(all(unix, feature = "signals"))]
+#[cfg(all(unix, feature = "signals", feature = "systemd"))]
 mod daemon_service {
     use std::process::Command;
     use std::time::Duration;
@@ -125,6 +125,76 @@ mod daemon_service {
             "{output}"
         );
         assert!(output.contains("consumer stopping after"), "{output}");
+    }
+
+    /// A real Unix datagram socket stands in for systemd: the service says
+    /// `READY=1` once up, pings the watchdog every half `WATCHDOG_USEC`,
+    /// and says `STOPPING=1` when SIGTERM starts the shutdown.
+    #[test]
+    fn it_speaks_the_systemd_notify_protocol() {
+        use std::os::unix::net::UnixDatagram;
+
+        let path = std::env::temp_dir().join(format!("threadkit-notify-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let systemd = UnixDatagram::bind(&path).unwrap();
+        systemd
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        // As systemd does, the watchdog is addressed to the service's pid:
+        // the shell execs the service, which keeps the shell's pid.
+        let service = Watched::start(
+            Command::new("sh")
+                .arg("-c")
+                .arg("WATCHDOG_PID=$$ exec \"$0\"")
+                .arg(super::example_path("daemon_service"))
+                .env("NOTIFY_SOCKET", &path)
+                .env("WATCHDOG_USEC", "100000"),
+        );
+        let mut buffer = [0; 512];
+        let mut receive = || {
+            let length = systemd.recv(&mut buffer).expect("a notification");
+            String::from_utf8_lossy(&buffer[..length]).into_owned()
+        };
+        let mut seen = Vec::new();
+        // Ready, then at least two watchdog pings (every 50 ms).
+        while seen
+            .iter()
+            .filter(|message: &&String| message.as_str() == "WATCHDOG=1\n")
+            .count()
+            < 2
+            || !seen.iter().any(|message| message.starts_with("READY=1\n"))
+        {
+            seen.push(receive());
+        }
+        let ready = seen
+            .iter()
+            .find(|message| message.starts_with("READY=1\n"))
+            .unwrap();
+        assert!(
+            ready.contains("STATUS=ready: 4 workers running"),
+            "{seen:?}"
+        );
+        service.signal("TERM");
+        loop {
+            let message = receive();
+            let stopping = message.starts_with("STOPPING=1\n");
+            seen.push(message);
+            if stopping {
+                break;
+            }
+        }
+        assert!(
+            seen.last().unwrap().contains("STATUS=stopping: signal 15"),
+            "{seen:?}"
+        );
+        let (status, output, _) = service.finish(Duration::from_secs(60));
+        assert_eq!(status.code(), Some(143), "{output}");
+        let last = receive();
+        assert!(
+            last.contains("STATUS=finished with exit code 143"),
+            "{last} after {seen:?}"
+        );
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

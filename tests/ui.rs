@@ -10,5 +10,7 @@ fn ui() {
     // What needs an optional feature fails without it.
     #[cfg(not(feature = "signals"))]
     cases.compile_fail("tests/ui/without_signals/*.rs");
+    #[cfg(not(feature = "systemd"))]
+    cases.compile_fail("tests/ui/without_systemd/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

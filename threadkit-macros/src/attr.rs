@@ -19,14 +19,20 @@ pub struct WorkerAttr {
     pub restart: Option<RestartAttr>,
 }
 
+/// A duration parsed at compile time: seconds and nanoseconds.
+pub type Duration = (u64, u32);
+
+/// `backoff = "min..max"`: the first ceiling, the cap, and the literal.
+pub type Backoff = (Duration, Duration, LitStr);
+
 /// `restart = "..."` and the options that tune it.
 pub struct RestartAttr {
     /// `never`, `on_failure` or `always`, and the literal it came from.
     pub policy: (&'static str, LitStr),
     pub max_restarts: Option<Expr>,
-    pub within: Option<((u64, u32), LitStr)>,
+    pub within: Option<(Duration, LitStr)>,
     /// The backoff's lower bound and cap.
-    pub backoff: Option<((u64, u32), (u64, u32), LitStr)>,
+    pub backoff: Option<Backoff>,
 }
 
 impl RestartAttr {
@@ -47,6 +53,8 @@ pub struct SuperviseAttr {
     pub running: Option<syn::Ident>,
     /// `signals`: the option's path, for the span of a missing feature.
     pub signals: Option<Path>,
+    /// `systemd`: the option's path, for the span of a missing feature.
+    pub systemd: Option<Path>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -330,7 +338,7 @@ fn backoff_range(
     value: Option<&Expr>,
     path: &Path,
     errors: &mut Errors,
-) -> Option<((u64, u32), (u64, u32), LitStr)> {
+) -> Option<Backoff> {
     let example = "\"100ms..10s\"";
     let lit = string_value("backoff", value, path, example, errors)?;
     let text = lit.value();
@@ -414,6 +422,11 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     attr.signals = Some(path);
                 }
             }
+            "systemd" => {
+                if flag("systemd", value, errors) {
+                    attr.systemd = Some(path);
+                }
+            }
             "running" => attr.running = type_name(&key, value, &path, "\"AppHandle\"", errors),
             "skip" => errors.at(
                 &path,
@@ -423,7 +436,14 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                 &path,
                 unknown(
                     &key,
-                    &["shutdown_timeout", "signals", "report", "running", "crate"],
+                    &[
+                        "shutdown_timeout",
+                        "signals",
+                        "systemd",
+                        "report",
+                        "running",
+                        "crate",
+                    ],
                 ),
             ),
         }

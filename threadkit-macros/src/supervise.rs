@@ -55,14 +55,17 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .running
         .clone()
         .unwrap_or_else(|| format_ident!("{}Running", name));
-    let supervisor_new = match &attr.signals {
-        Some(option) => {
-            let with_signals =
-                quote_spanned!(option.span()=> #krate::__private::with_signals::<()>);
-            quote!(#with_signals(#krate::__private::Supervisor::new()))
+    let mut supervisor_new = quote!(#krate::__private::Supervisor::new());
+    for (option, wrapper) in [
+        (&attr.signals, "with_signals"),
+        (&attr.systemd, "with_systemd"),
+    ] {
+        if let Some(option) = option {
+            let wrapper = syn::Ident::new(wrapper, option.span());
+            let wrap = quote_spanned!(option.span()=> #krate::__private::#wrapper::<()>);
+            supervisor_new = quote!(#wrap(#supervisor_new));
         }
-        None => quote!(#krate::__private::Supervisor::new()),
-    };
+    }
     let generated = generate(&group, &krate, &timeout, &report, &running, &supervisor_new);
     let errors = errors.finish().err().map(|error| error.to_compile_error());
     quote!(#errors #generated)

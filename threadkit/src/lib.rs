@@ -17,6 +17,8 @@ mod signals;
 mod supervised;
 mod supervisor;
 mod sync;
+#[cfg(all(feature = "systemd", unix))]
+mod systemd;
 mod worker;
 
 #[doc(hidden)]

@@ -62,7 +62,7 @@ where
 
 /// Builds the worker of a `#[worker]` function returning a `Result`; the
 /// generated body has already turned its error into a [`BoxError`] (see
-/// [`probe`]).
+/// `probe`).
 pub fn fallible_worker<T: WorkerValue, F>(
     name: impl Into<std::sync::Arc<str>>,
     body: F,
@@ -123,6 +123,26 @@ pub fn assert_field<T: SupervisedField<Field>, Field>() {}
 pub trait SignalsFeature {}
 #[cfg(all(feature = "signals", unix))]
 impl SignalsFeature for () {}
+
+/// `#[supervise(systemd)]` needs the `systemd` feature; this bound says so.
+#[diagnostic::on_unimplemented(
+    message = "`#[supervise(systemd)]` needs threadkit's `systemd` feature",
+    label = "the systemd notify protocol is not compiled in",
+    note = "enable it in Cargo.toml: `threadkit = {{ version = \"0.1\", features = [\"systemd\"] }}` (Unix only)"
+)]
+pub trait SystemdFeature {}
+#[cfg(all(feature = "systemd", unix))]
+impl SystemdFeature for () {}
+
+/// The supervisor of a `#[supervise(systemd)]` group. A notifier that
+/// cannot start is reported on stderr: `start()` has no error to return.
+pub fn with_systemd<F: SystemdFeature>(supervisor: Supervisor) -> Supervisor {
+    #[cfg(all(feature = "systemd", unix))]
+    if let Err(error) = supervisor.start_systemd_notifier() {
+        std::eprintln!("threadkit: systemd is not notified: {error}");
+    }
+    supervisor
+}
 
 /// The supervisor of a `#[supervise(signals)]` group. Handlers that cannot
 /// be set up are reported on stderr: `start()` has no error to return.

@@ -225,6 +225,56 @@ impl Supervisor {
         Ok(())
     }
 
+    /// Speaks systemd's notify protocol for this group (feature `systemd`,
+    /// Unix), so the process can run as a `Type=notify` service:
+    ///
+    /// - `READY=1` once the group is ready: the owner waits (or waits for
+    ///   readiness) and every worker that declared
+    ///   [`readiness`](crate::Worker::readiness) announced it;
+    /// - `WATCHDOG=1` every half `WATCHDOG_USEC` while the group runs, when
+    ///   systemd set a watchdog (`WatchdogSec=`);
+    /// - `STOPPING=1` when the shutdown begins;
+    /// - `STATUS=` with a one-line summary: ready, each restart, the
+    ///   shutdown's cause, the final exit code.
+    ///
+    /// Without `$NOTIFY_SOCKET` (not started by systemd) it does nothing.
+    /// Otherwise a thread of the group's own sends the datagrams and ends
+    /// with the group. A unit for such a service:
+    ///
+    /// ```ini
+    /// [Service]
+    /// Type=notify
+    /// ExecStart=/usr/local/bin/my_service
+    /// WatchdogSec=10
+    /// Restart=on-failure
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the notifier thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "systemd", unix))] {
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().notify_systemd().expect("notifier thread");
+    /// supervisor.spawn(Worker::new("job", |_ctx| ()));
+    /// assert!(supervisor.wait().is_success()); // outside systemd: nothing sent
+    /// # }
+    /// ```
+    #[cfg(all(feature = "systemd", unix))]
+    pub fn notify_systemd(self) -> std::io::Result<Self> {
+        self.start_systemd_notifier()?;
+        Ok(self)
+    }
+
+    #[cfg(all(feature = "systemd", unix))]
+    pub(crate) fn start_systemd_notifier(&self) -> std::io::Result<()> {
+        crate::systemd::start(&self.group)
+    }
+
     /// How many finished workers' [`Record`](crate::Record)s the group keeps
     /// besides the first failure (default [`DEFAULT_RETAINED_RECORDS`],
     /// 1024), so that a group that runs

@@ -18,12 +18,12 @@ use crate::{BoxError, Cancelled, Error, Exit, Handle};
 /// A worker's body: run once, or (with a [`Restart`] policy) as often as
 /// the policy restarts it.
 enum Body<T> {
-    Once(Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>),
-    Restarting(
-        Box<dyn FnMut(&Context) -> Result<T, BoxError> + Send>,
-        Restart,
-    ),
+    Once(OnceBody<T>),
+    Restarting(RepeatedBody<T>, Restart),
 }
+
+type OnceBody<T> = Box<dyn FnOnce(&Context) -> Result<T, BoxError> + Send>;
+type RepeatedBody<T> = Box<dyn FnMut(&Context) -> Result<T, BoxError> + Send>;
 
 /// A unit of work that has not started yet: a name, a daemon flag, an
 /// optional stack size, and a body that gets a [`Context`].

@@ -33,8 +33,8 @@ impl<T, E> ResultShaped for Result<T, E> {
     }
 }
 
-/// Which conversion a worker's error gets: [`Convert`] when it converts
-/// into a [`BoxError`], [`Reject`] (a compile error) when it does not.
+/// Which conversion a worker's error gets: `Convert` when it converts
+/// into a [`BoxError`], `Reject` (a compile error) when it does not.
 pub struct ErrorProbe<E>(PhantomData<E>);
 
 impl<E> ErrorProbe<E> {

@@ -76,6 +76,8 @@ struct GroupState {
     ready_announced: bool,
     /// One sender per `events()` subscription; each gets every event.
     listeners: Vec<(u64, Sender<Event>)>,
+    /// Told once, when the group is ready (see [`Group::when_ready`]).
+    ready_watchers: Vec<Sender<()>>,
     next_listener: u64,
     /// How often the owner's wait condition was evaluated: lets tests show
     /// that the owner is woken per transition, not per exit or per tick.
@@ -99,6 +101,7 @@ struct Aftermath {
     records: Vec<Record>,
     report: Option<Report>,
     senders: Vec<Sender<Event>>,
+    ready_watchers: Vec<Sender<()>>,
 }
 
 impl Aftermath {
@@ -111,6 +114,7 @@ impl Aftermath {
             records,
             report,
             senders,
+            ready_watchers,
         } = self;
         for token in &cancel {
             token.cancel();
@@ -121,6 +125,7 @@ impl Aftermath {
         drop_quietly(cancel);
         drop_quietly(members);
         drop_quietly(senders);
+        drop_quietly(ready_watchers);
         for record in records {
             drop_quietly(record);
         }
@@ -163,6 +168,11 @@ impl GroupState {
     /// owner waits and every member that declared readiness announced it.
     fn check_ready(&mut self, after: &mut Aftermath) {
         let ready = self.not_ready == 0 && self.start_failure.is_none();
+        if self.readiness_awaited && ready {
+            for watcher in self.ready_watchers.drain(..) {
+                let _ = watcher.send(());
+            }
+        }
         if self.readiness_awaited && ready && !self.ready_announced {
             self.ready_announced = true;
             self.emit(|| Event::GroupReady);
@@ -251,6 +261,7 @@ impl GroupState {
         after
             .senders
             .extend(self.listeners.drain(..).map(|(_, sender)| sender));
+        after.ready_watchers.append(&mut self.ready_watchers);
         after.wake_owner = true;
         report
     }
@@ -278,6 +289,7 @@ impl Group {
                 readiness_awaited: false,
                 ready_announced: true,
                 listeners: Vec::new(),
+                ready_watchers: Vec::new(),
                 next_listener: 0,
                 #[cfg(test)]
                 owner_checks: 0,
@@ -426,6 +438,26 @@ impl Group {
         state.check_ready(&mut after);
         drop(state);
         after.run(self);
+    }
+
+    /// A channel that receives one message when the group is ready: the
+    /// owner waits and every member that declared readiness announced it
+    /// (at the owner's first wait when none declared it). Unlike
+    /// `GroupReady`, it also fires for groups where nobody declares
+    /// readiness; it disconnects without a message if the group finishes
+    /// unready.
+    #[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+    pub(crate) fn when_ready(&self) -> Receiver<()> {
+        let (sender, receiver) = crossbeam_channel::bounded(1);
+        let mut after = Aftermath::default();
+        let mut state = lock(&self.state);
+        if !state.finished {
+            state.ready_watchers.push(sender);
+            state.check_ready(&mut after);
+        }
+        drop(state);
+        after.run(self);
+        receiver
     }
 
     /// Waits until every member that declared readiness announced it,
