@@ -10,7 +10,6 @@
 //! with repetitions interleaved (A, B, A, B, ...) so that drift hits both.
 
 use std::alloc::System;
-use std::fmt::Write as _;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,6 +17,10 @@ use std::time::{Duration, Instant};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use threadkit::channel::{bounded, select, unbounded};
 use threadkit::{supervise, worker, Cancelled, Context, Supervisor, Worker};
+
+mod support;
+
+use support::{interleaved, median, micros, paired_median, percentile, spread, Metric, Target};
 
 #[global_allocator]
 static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -65,145 +68,6 @@ const SMOKE: Effort = Effort {
     scale: [10, 20, 40],
     workers: 20,
 };
-
-/// What a metric's target constrains.
-#[derive(Clone, Copy)]
-enum Target {
-    /// `threadkit / baseline` at most this.
-    Ratio(f64),
-    /// The threadkit value itself at most this (in the metric's unit).
-    Value(f64),
-}
-
-struct Metric {
-    name: &'static str,
-    threadkit: f64,
-    baseline: f64,
-    baseline_name: String,
-    target: Target,
-    unit: &'static str,
-    /// How much the repetitions disagree, in words.
-    spread: String,
-    /// Extra numbers worth printing (p99, other baselines, ...).
-    detail: String,
-    /// For interleaved A/B runs: the median of the per-pair ratios, which
-    /// cancels drift between pairs better than a ratio of medians.
-    paired_ratio: Option<f64>,
-}
-
-impl Metric {
-    fn ratio(&self) -> f64 {
-        self.paired_ratio.unwrap_or(self.threadkit / self.baseline)
-    }
-
-    fn met(&self) -> bool {
-        match self.target {
-            Target::Ratio(max) => self.ratio() <= max,
-            Target::Value(max) => self.threadkit <= max,
-        }
-    }
-
-    fn target_text(&self) -> String {
-        match self.target {
-            Target::Ratio(max) => format!("ratio <= {max}"),
-            Target::Value(max) => format!("<= {max} {}", self.unit),
-        }
-    }
-
-    fn json(&self) -> String {
-        let (target, applies_to) = match self.target {
-            Target::Ratio(max) => (max, "ratio"),
-            Target::Value(max) => (max, "threadkit"),
-        };
-        format!(
-            "{{\"metric\": \"{}\", \"threadkit\": {}, \"baseline\": {}, \"baseline_name\": \"{}\", \
-             \"ratio\": {}, \"target\": {}, \"target_applies_to\": \"{}\", \"unit\": \"{}\", \
-             \"met\": {}, \"spread\": \"{}\", \"detail\": \"{}\"}}",
-            self.name,
-            number(self.threadkit),
-            number(self.baseline),
-            escape(&self.baseline_name),
-            number(self.ratio()),
-            target,
-            applies_to,
-            self.unit,
-            self.met(),
-            escape(&self.spread),
-            escape(&self.detail),
-        )
-    }
-}
-
-fn number(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.6}")
-    } else {
-        "null".to_owned()
-    }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    percentile(values, 0.5)
-}
-
-fn percentile(values: &mut [f64], quantile: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((values.len() as f64 * quantile).ceil() as usize).clamp(1, values.len());
-    values[rank - 1]
-}
-
-fn paired_median(ours: &[f64], theirs: &[f64]) -> f64 {
-    let mut ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| a / b).collect();
-    median(&mut ratios)
-}
-
-/// The interquartile range relative to the median, as a percentage.
-fn spread(values: &mut [f64]) -> String {
-    let middle = median(values);
-    let low = percentile(values, 0.25);
-    let high = percentile(values, 0.75);
-    format!(
-        "IQR {:.1}% of median over {} runs",
-        (high - low) / middle * 100.0,
-        values.len()
-    )
-}
-
-/// Runs `a` and `b` as `reps` pairs; returns their measurements, pair by pair.
-fn interleaved(
-    reps: usize,
-    mut a: impl FnMut() -> f64,
-    mut b: impl FnMut() -> f64,
-) -> (Vec<f64>, Vec<f64>) {
-    // One unmeasured round each warms caches, the allocator and the OS.
-    a();
-    b();
-    let mut first = Vec::with_capacity(reps);
-    let mut second = Vec::with_capacity(reps);
-    // Alternating which side goes first cancels any advantage of position
-    // (the second run of a pair inherits the first one's freed stacks).
-    for rep in 0..reps {
-        if rep % 2 == 0 {
-            first.push(a());
-            second.push(b());
-        } else {
-            second.push(b());
-            first.push(a());
-        }
-    }
-    (first, second)
-}
-
-fn micros(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e6
-}
 
 // ---------------------------------------------------------------------------
 // 1. spawn_join
@@ -804,65 +668,13 @@ fn main() {
         None => skipped.push("python_seed: python3 is not available"),
     }
 
-    let met = metrics.iter().filter(|metric| metric.met()).count();
-    let missed = metrics.len() - met;
-    if json {
-        for metric in &metrics {
-            println!("{}", metric.json());
-        }
-        for reason in &skipped {
-            println!("{{\"skipped\": \"{}\"}}", escape(reason));
-        }
-        println!(
-            "{{\"summary\": {{\"met\": {met}, \"missed\": {missed}, \"skipped\": {}}}}}",
-            skipped.len()
-        );
-    } else if !has("--bench") {
-        // Toy sizes: the point is that every metric still runs.
-        println!(
-            "ratios smoke run: {} metrics measured, {} skipped, in {:.1} s (targets are judged by `cargo bench --bench ratios`)",
-            metrics.len(),
-            skipped.len(),
-            started.elapsed().as_secs_f64()
-        );
-    } else {
-        print!("{}", table(&metrics, mode, started.elapsed()));
-        for reason in &skipped {
-            println!("skipped {reason}");
-        }
-        println!("{met} met, {missed} missed");
-    }
-}
-
-fn table(metrics: &[Metric], mode: &str, elapsed: Duration) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "threadkit ratios ({mode} run, {:.1} s, {} cores, RUST_BACKTRACE={}, RUST_LIB_BACKTRACE={})",
-        elapsed.as_secs_f64(),
-        thread::available_parallelism().map_or(0, usize::from),
-        std::env::var("RUST_BACKTRACE").unwrap_or_else(|_| "unset".to_owned()),
-        std::env::var("RUST_LIB_BACKTRACE").unwrap_or_else(|_| "unset".to_owned()),
+    support::print(
+        "ratios",
+        &metrics,
+        &skipped,
+        mode,
+        started.elapsed(),
+        json,
+        has("--bench"),
     );
-    let _ = writeln!(
-        out,
-        "{:<20} {:>12} {:>12} {:>9}  {:<22} {:<6} unit",
-        "metric", "threadkit", "baseline", "ratio", "target", "met"
-    );
-    for metric in metrics {
-        let _ = writeln!(
-            out,
-            "{:<20} {:>12.3} {:>12.3} {:>9.3}  {:<22} {:<6} {}",
-            metric.name,
-            metric.threadkit,
-            metric.baseline,
-            metric.ratio(),
-            metric.target_text(),
-            if metric.met() { "yes" } else { "NO" },
-            metric.unit,
-        );
-        let _ = writeln!(out, "{:<20} baseline: {}", "", metric.baseline_name);
-        let _ = writeln!(out, "{:<20} {}; {}", "", metric.spread, metric.detail);
-    }
-    out
 }

@@ -334,11 +334,7 @@ fn integer(
 }
 
 /// `backoff = "100ms..10s"`: the first ceiling and the cap.
-fn backoff_range(
-    value: Option<&Expr>,
-    path: &Path,
-    errors: &mut Errors,
-) -> Option<Backoff> {
+fn backoff_range(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<Backoff> {
     let example = "\"100ms..10s\"";
     let lit = string_value("backoff", value, path, example, errors)?;
     let text = lit.value();
