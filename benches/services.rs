@@ -1,5 +1,7 @@
 //! What running a service costs: restarts, measured against the plain
-//! thread spawns they stand in for.
+//! thread spawns they stand in for, and the time from SIGTERM to the exit
+//! of a service that shuts down gracefully, against a process that dies of
+//! the signal.
 //!
 //! `cargo bench --bench services` prints a table; `-- --json` prints one
 //! JSON object per metric and a summary line. Without `--bench` (as under
@@ -98,7 +100,87 @@ fn restart_latency(effort: Effort) -> Metric {
     }
 }
 
+// ---------------------------------------------------------------------------
+// signal_to_exit
+
+/// The child process's side: a service of one daemon worker that handles
+/// SIGTERM (`threadkit`), or a plain sleeping thread that the signal kills
+/// (`plain`). Prints `ready` once it can be signalled.
+#[cfg(all(unix, feature = "signals"))]
+fn child(kind: &str) -> ! {
+    use std::io::Write as _;
+    let ready = || {
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "ready");
+        let _ = stdout.flush();
+    };
+    if kind == "threadkit" {
+        let supervisor = Supervisor::new().handle_signals().expect("signal handlers");
+        supervisor.spawn(Worker::new("service", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+        ready();
+        std::process::exit(supervisor.wait().exit_code())
+    }
+    ready();
+    loop {
+        thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+/// Starts the child of `kind`, waits for `ready`, sends SIGTERM with
+/// `kill`, and returns the milliseconds until the child's exit.
+#[cfg(all(unix, feature = "signals"))]
+fn signalled_exit(kind: &str) -> f64 {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().expect("this bench"))
+        .env("THREADKIT_BENCH_CHILD", kind)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("child");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+    assert_eq!(line.trim(), "ready");
+    let started = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("exit");
+    let elapsed = started.elapsed();
+    if kind == "threadkit" {
+        assert_eq!(status.code(), Some(143));
+    }
+    elapsed.as_secs_f64() * 1e3
+}
+
+#[cfg(all(unix, feature = "signals"))]
+fn signal_to_exit(effort: Effort) -> Metric {
+    let (mut ours, mut theirs) = interleaved(
+        effort.reps,
+        || signalled_exit("threadkit"),
+        || signalled_exit("plain"),
+    );
+    Metric {
+        name: "signal_to_exit",
+        threadkit: median(&mut ours),
+        baseline: median(&mut theirs),
+        baseline_name: "a process that SIGTERM kills (default disposition)".to_owned(),
+        target: Target::Value(50.0),
+        unit: "ms",
+        spread: format!("threadkit {}; killed {}", spread(&mut ours), spread(&mut theirs)),
+        detail: "from `kill -TERM` to the exit of a one-worker service that handles it (graceful shutdown, code 143); both include starting `kill`".to_owned(),
+        paired_ratio: None,
+    }
+}
+
 fn main() {
+    #[cfg(all(unix, feature = "signals"))]
+    if let Ok(kind) = std::env::var("THREADKIT_BENCH_CHILD") {
+        child(&kind);
+    }
     let args: Vec<String> = std::env::args().collect();
     let has = |flag: &str| args.iter().any(|arg| arg == flag);
     let (effort, mode) = if !has("--bench") {
@@ -109,7 +191,10 @@ fn main() {
         (FULL, "full")
     };
     let started = Instant::now();
-    let metrics = vec![restart_latency(effort)];
+    #[allow(unused_mut)]
+    let mut metrics = vec![restart_latency(effort)];
+    #[cfg(all(unix, feature = "signals"))]
+    metrics.push(signal_to_exit(effort));
     support::print(
         "services",
         &metrics,

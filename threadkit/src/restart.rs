@@ -28,6 +28,10 @@ use crate::Error;
 /// | [`on_failure`](Restart::on_failure) | an `Err` or a panic | `transient` |
 /// | [`always`](Restart::always) | any end but a cancellation | `permanent` |
 ///
+/// A worker that declared [`readiness`](crate::Worker::readiness) and fails
+/// before announcing it is restarted like any other; the start fails only
+/// if its last run ends unannounced.
+///
 /// A cancelled worker is never restarted, and a worker that does not stop
 /// when cancelled is reported `Hung` like any other: a thread cannot be
 /// killed, so it cannot be replaced either.
@@ -162,7 +166,9 @@ impl Restart {
     }
 
     /// The window of the restart intensity (default 5 s); an incarnation
-    /// that ran this long also resets the backoff.
+    /// that ran this long also resets the backoff. A zero window never
+    /// forgets a restart: `max_restarts` is then a limit for the worker's
+    /// whole life.
     ///
     /// # Examples
     ///
@@ -323,10 +329,12 @@ impl Restarts {
             return Next::Exit;
         }
         let window = self.policy.within;
-        while self
-            .recent
-            .front()
-            .is_some_and(|at| now.saturating_duration_since(*at) >= window)
+        // A zero window keeps every restart: the limit is then a total.
+        while !window.is_zero()
+            && self
+                .recent
+                .front()
+                .is_some_and(|at| now.saturating_duration_since(*at) >= window)
         {
             self.recent.pop_front();
         }
@@ -345,7 +353,7 @@ impl Restarts {
                 _ => Next::Exit,
             };
         }
-        if now.saturating_duration_since(started) >= window {
+        if !window.is_zero() && now.saturating_duration_since(started) >= window {
             self.exponent = 0;
         }
         self.recent.push_back(now);
@@ -471,6 +479,27 @@ mod tests {
         // An incarnation that ran as long as the window resets the exponent.
         let healthy = worst_delay(3, t0 + Duration::from_secs(5));
         assert!(healthy <= 100, "{healthy}");
+    }
+
+    #[test]
+    fn a_zero_window_makes_the_limit_a_total() {
+        let mut restarts =
+            Restarts::new(Restart::on_failure().max_restarts(2).within(Duration::ZERO));
+        let name: Arc<str> = "w".into();
+        let t0 = Instant::now();
+        let at = |secs| t0 + Duration::from_secs(secs);
+        assert!(matches!(
+            restarts.after(&name, &failed(), at(0), at(0)),
+            Next::Restart { .. }
+        ));
+        assert!(matches!(
+            restarts.after(&name, &failed(), at(100), at(100)),
+            Next::Restart { .. }
+        ));
+        assert!(matches!(
+            restarts.after(&name, &failed(), at(9999), at(9999)),
+            Next::Exit
+        ));
     }
 
     #[test]
