@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
-use crate::protocol::{CancelToken, Membership};
+use crate::protocol::{CancelToken, Membership, Pulse};
+use crate::sync::Arc as SyncArc;
 
 /// A running worker's view of itself: its name and its cancellation.
 ///
@@ -49,6 +50,8 @@ pub struct Context {
     membership: Option<Membership>,
     /// How many times the worker was restarted before this incarnation.
     restarts: u32,
+    /// The heartbeat, for a worker that has one.
+    pulse: Option<SyncArc<Pulse>>,
 }
 
 impl Context {
@@ -58,7 +61,13 @@ impl Context {
             token,
             membership: None,
             restarts: 0,
+            pulse: None,
         }
+    }
+
+    pub(crate) fn with_pulse(mut self, pulse: Option<SyncArc<Pulse>>) -> Self {
+        self.pulse = pulse;
+        self
     }
 
     pub(crate) fn incarnation(mut self, restarts: u32) -> Self {
@@ -73,6 +82,81 @@ impl Context {
 
     pub(crate) fn token(&self) -> &CancelToken {
         &self.token
+    }
+
+    /// Shows that the worker is making progress, for its
+    /// [`heartbeat`](crate::Worker::heartbeat): call it in the worker's loop,
+    /// at least once per window. It is a relaxed atomic increment, cheap
+    /// enough for a hot loop; without a heartbeat it does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(
+    ///     Worker::infallible("busy", |ctx| {
+    ///         let mut sum = 0u64;
+    ///         for n in 0..1_000_000u64 {
+    ///             sum += n;
+    ///             ctx.beat();
+    ///         }
+    ///         sum
+    ///     })
+    ///     .heartbeat(Duration::from_secs(10)),
+    /// );
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn beat(&self) {
+        if let Some(pulse) = &self.pulse {
+            pulse.beat();
+        }
+    }
+
+    /// Runs `wait` as a wait the worker's [`heartbeat`](crate::Worker::heartbeat)
+    /// excuses: a worker blocked in it is not stalled, however long it
+    /// blocks. [`sleep`](Context::sleep) is one already; wrap a `select!`
+    /// on [`cancelled`](Context::cancelled) and the worker's own channels
+    /// in it, so an idle consumer is not taken for a stuck one. Returns
+    /// what `wait` returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::channel::{select, unbounded};
+    /// use threadkit::{Cancelled, Supervisor, Worker};
+    ///
+    /// let (jobs, inbox) = unbounded::<u32>();
+    /// let supervisor = Supervisor::new();
+    /// let consumer = supervisor.spawn(
+    ///     Worker::new("consumer", move |ctx| {
+    ///         let cancelled = ctx.cancelled();
+    ///         let mut total = 0;
+    ///         loop {
+    ///             let next = ctx.idle(|| select! {
+    ///                 recv(inbox) -> job => job.ok(),
+    ///                 recv(cancelled) -> _ => None,
+    ///             });
+    ///             match next {
+    ///                 Some(job) => total += job,
+    ///                 None => return Ok::<_, Cancelled>(total),
+    ///             }
+    ///         }
+    ///     })
+    ///     .heartbeat(Duration::from_millis(10)),
+    /// );
+    /// std::thread::sleep(Duration::from_millis(50)); // idle for five windows
+    /// jobs.send(7).unwrap();
+    /// drop(jobs);
+    /// assert!(supervisor.wait().is_success());
+    /// assert_eq!(consumer.join().ok(), Some(7));
+    /// ```
+    pub fn idle<R>(&self, wait: impl FnOnce() -> R) -> R {
+        let _idle = self.pulse.as_ref().map(|pulse| pulse.idle());
+        wait()
     }
 
     /// How many times the worker was restarted before this run of its body:
@@ -179,6 +263,7 @@ impl Context {
     /// assert!(asked.elapsed() < Duration::from_secs(3600));
     /// ```
     pub fn sleep(&self, duration: Duration) -> Result<(), Cancelled> {
+        let _idle = self.pulse.as_ref().map(|pulse| pulse.idle());
         if self.token.sleep(duration) {
             Err(Cancelled)
         } else {

@@ -66,6 +66,20 @@ pub enum Event {
         /// `always`).
         exit: Exit<()>,
     },
+    /// A worker with a [`heartbeat`](crate::Worker::heartbeat) made no
+    /// progress for longer than its window: it neither beat
+    /// ([`Context::beat`](crate::Context::beat)) nor waited in a way
+    /// threadkit knows ([`Context::sleep`](crate::Context::sleep),
+    /// [`Context::idle`](crate::Context::idle)). Its run is cancelled and
+    /// counts as a failure, which its restart policy handles; a run that
+    /// ignores the cancellation for another window starts the group's
+    /// shutdown.
+    Stalled {
+        /// The worker's name.
+        worker: Arc<str>,
+        /// How long it had made no progress.
+        silent_for: Duration,
+    },
     /// A worker that declared readiness ([`Worker::readiness`](crate::Worker::readiness))
     /// announced it with [`Context::ready`](crate::Context::ready).
     Ready {

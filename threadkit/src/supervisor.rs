@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::event::Events;
-use crate::protocol::{drop_quietly, CancelToken, Group, HookId, Membership, Shared};
+use crate::protocol::{drop_quietly, CancelToken, Group, HookId, Membership, Pulse, Shared};
 use crate::sync::{deadline_after, Arc};
 use crate::{Context, Handle, Report, Worker};
 
@@ -563,7 +563,13 @@ impl Drop for Supervisor {
 
 /// Starts `worker` as a member of `group`.
 fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
-    let shared = Arc::new(Shared::new());
+    let pulse = worker
+        .heartbeat_window()
+        .map(|window| Arc::new(Pulse::new(window)));
+    if pulse.is_some() {
+        Group::watch_heartbeats(group);
+    }
+    let shared = Arc::new(Shared::with_pulse(pulse));
     let membership = group
         .register(
             worker.shared_name(),

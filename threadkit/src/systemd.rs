@@ -5,7 +5,8 @@
 //!
 //! The thread sleeps on the group's channels and wakes only for an event,
 //! the readiness signal, or the next watchdog ping (`WATCHDOG_USEC / 2`):
-//! no polling. It ends when the group finishes.
+//! no polling. It ends when the group finishes. While a worker is stalled
+//! (see `Worker::heartbeat`) it sends no `WATCHDOG=1`.
 
 use std::io;
 use std::sync::Arc;
@@ -30,12 +31,12 @@ pub(crate) fn start(group: &Arc<Group>) -> io::Result<()> {
     let watchdog = sd_notify::watchdog_enabled(false, &mut usec)
         .then(|| Duration::from_micros(usec) / 2)
         .filter(|every| !every.is_zero());
-    let unsubscribe = group.clone();
+    let group = group.clone();
     std::thread::Builder::new()
         .name("threadkit-systemd".into())
         .spawn(move || {
-            Notifier::default().run(events, ready, watchdog);
-            unsubscribe.unsubscribe(id);
+            Notifier::default().run(&group, events, ready, watchdog);
+            group.unsubscribe(id);
         })
         .map(drop)
 }
@@ -50,7 +51,13 @@ struct Notifier {
 }
 
 impl Notifier {
-    fn run(mut self, events: Receiver<Event>, ready: Receiver<()>, watchdog: Option<Duration>) {
+    fn run(
+        mut self,
+        group: &Group,
+        events: Receiver<Event>,
+        ready: Receiver<()>,
+        watchdog: Option<Duration>,
+    ) {
         let mut ready = Some(ready);
         let mut next_ping = watchdog.map(|every| Instant::now() + every);
         loop {
@@ -73,7 +80,12 @@ impl Notifier {
                     }
                 },
                 recv(ping_at) -> _ => {
-                    self.send(&[NotifyState::Watchdog]);
+                    // A stalled worker withholds the ping, so systemd's
+                    // `WatchdogSec=` restarts a process whose threads are
+                    // stuck.
+                    if !group.is_stalled() {
+                        self.send(&[NotifyState::Watchdog]);
+                    }
                     next_ping = watchdog.map(|every| Instant::now() + every);
                 },
             }
@@ -85,6 +97,10 @@ impl Notifier {
         match event {
             Event::Started { .. } => self.running += 1,
             Event::Exited(_) => self.running = self.running.saturating_sub(1),
+            Event::Stalled { worker, silent_for } => {
+                let status = format!("stalled: {worker}, silent for {silent_for:?}");
+                self.send(&[NotifyState::Status(&status)]);
+            }
             Event::Restarting {
                 worker,
                 restart,

@@ -6,11 +6,11 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::context::{self, Context};
 use crate::panic as worker_panic;
-use crate::protocol::{drop_quietly, record, CancelToken, ExitGuard, Membership, Shared};
+use crate::protocol::{drop_quietly, record, CancelToken, ExitGuard, Membership, Pulse, Shared};
 use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
 use crate::{BoxError, Cancelled, Error, Exit, Handle};
@@ -65,6 +65,7 @@ pub struct Worker<T> {
     daemon: bool,
     readiness: bool,
     stack_size: Option<usize>,
+    heartbeat: Option<Duration>,
     body: Body<T>,
 }
 
@@ -207,6 +208,7 @@ impl<T: Send + 'static> Worker<T> {
             daemon: false,
             readiness: false,
             stack_size: None,
+            heartbeat: None,
             body,
         }
     }
@@ -255,6 +257,60 @@ impl<T: Send + 'static> Worker<T> {
     /// ```
     pub fn declares_readiness(&self) -> bool {
         self.readiness
+    }
+
+    /// Gives the worker a heartbeat: under a [`Supervisor`](crate::Supervisor),
+    /// a worker that for longer than `window` neither beats
+    /// ([`Context::beat`]) nor waits in a way threadkit knows
+    /// ([`Context::sleep`], [`Context::idle`]) is *stalled*: the group sends
+    /// [`Event::Stalled`](crate::Event::Stalled) and cancels the run, which
+    /// then ends as a failure ("stalled") that the worker's
+    /// [`Restart`] policy handles. A thread cannot be killed, so a stalled
+    /// run that ignores its cancellation for another window starts the
+    /// group's shutdown, and ends `Hung` if it ignores that too: the
+    /// process exits and its orchestrator restarts it. The monitor sees a
+    /// stall between one and two windows after the last progress. A worker
+    /// started without a supervisor has no monitor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Event, Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// let events = supervisor.events();
+    /// let (_never_sent, stuck) = threadkit::channel::bounded::<()>(0);
+    /// let worker = Worker::new("stuck", move |ctx| {
+    ///     // Blocked where threadkit cannot see; the stall cancels the run.
+    ///     let cancelled = ctx.cancelled();
+    ///     threadkit::channel::select! {
+    ///         recv(stuck) -> _ => Ok(()),
+    ///         recv(cancelled) -> _ => ctx.check(),
+    ///     }
+    /// });
+    /// supervisor.spawn(worker.heartbeat(Duration::from_millis(20)));
+    /// let report = supervisor.wait();
+    /// assert!(events.iter().any(|event| matches!(event, Event::Stalled { .. })));
+    /// assert!(report.records()[0].exit().to_string().contains("stalled"));
+    /// ```
+    pub fn heartbeat(mut self, window: Duration) -> Self {
+        self.heartbeat = Some(window);
+        self
+    }
+
+    /// The [`heartbeat`](Worker::heartbeat) window, if the worker has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::Worker;
+    /// let worker = Worker::new("w", |_ctx| ()).heartbeat(Duration::from_secs(10));
+    /// assert_eq!(worker.heartbeat_window(), Some(Duration::from_secs(10)));
+    /// ```
+    pub fn heartbeat_window(&self) -> Option<Duration> {
+        self.heartbeat
     }
 
     /// Sets the size of the worker thread's stack, in bytes (see
@@ -334,7 +390,7 @@ impl<T: Send + 'static> Worker<T> {
     pub fn run(self) -> Exit<T> {
         worker_panic::install_hook();
         let token = context::current().map_or_else(CancelToken::new, |ctx| ctx.token().clone());
-        execute(&self.name, &token, None, self.body)
+        execute(&self.name, &token, None, None, self.body)
     }
 
     pub(crate) fn shared_name(&self) -> Arc<str> {
@@ -401,7 +457,8 @@ impl<T: Send + 'static> Worker<T> {
             let keep = shared.clone();
             let in_group = membership.clone();
             let guard = ExitGuard::new(shared, membership, name.clone());
-            let exit = execute(&name, &guard.shared().member.token, in_group, body);
+            let member = &guard.shared().member;
+            let exit = execute(&name, &member.token, in_group, member.pulse.clone(), body);
             guard.complete(exit);
             drop_quietly(keep);
         })
@@ -415,6 +472,7 @@ impl<T> fmt::Debug for Worker<T> {
             .field("daemon", &self.daemon)
             .field("readiness", &self.readiness)
             .field("stack_size", &self.stack_size)
+            .field("heartbeat", &self.heartbeat)
             .field(
                 "restart",
                 &match &self.body {
@@ -434,16 +492,23 @@ fn execute<T>(
     name: &Arc<str>,
     token: &CancelToken,
     membership: Option<Membership>,
+    pulse: Option<SyncArc<Pulse>>,
     body: Body<T>,
 ) -> Exit<T> {
+    let run = Run {
+        name,
+        token,
+        membership: &membership,
+        pulse: pulse.as_ref(),
+    };
     let (mut body, policy) = match body {
-        Body::Once(body) => return incarnation(name, token, membership, 0, body),
+        Body::Once(body) => return run.once(0, body),
         Body::Restarting(body, policy) => (body, policy),
     };
     let mut restarts = Restarts::new(policy);
     loop {
         let started = Instant::now();
-        let exit = incarnation(name, token, membership.clone(), restarts.count(), &mut body);
+        let exit = run.once(restarts.count(), &mut body);
         if token.is_cancelled() {
             return exit;
         }
@@ -470,6 +535,67 @@ fn execute<T>(
     }
 }
 
+/// What every run of a worker shares.
+struct Run<'a> {
+    name: &'a Arc<str>,
+    token: &'a CancelToken,
+    membership: &'a Option<Membership>,
+    pulse: Option<&'a SyncArc<Pulse>>,
+}
+
+impl Run<'_> {
+    /// Runs the body once, after `restarts` restarts. With a heartbeat,
+    /// the run has a token of its own, cancelled with the worker's or by a
+    /// stall, and a stalled run is a failure whatever it returned.
+    fn once<T>(
+        &self,
+        restarts: u32,
+        body: impl FnOnce(&Context) -> Result<T, BoxError>,
+    ) -> Exit<T> {
+        let Some(pulse) = self.pulse else {
+            return incarnation(
+                self.name,
+                self.token,
+                self.membership.clone(),
+                None,
+                restarts,
+                body,
+            );
+        };
+        let run_token = CancelToken::new();
+        let linked = run_token.clone();
+        let hook = self.token.on_cancel(Box::new(move || linked.cancel()));
+        if hook.is_none() {
+            run_token.cancel();
+        }
+        pulse.start_run(run_token.clone());
+        let exit = incarnation(
+            self.name,
+            &run_token,
+            self.membership.clone(),
+            Some(pulse.clone()),
+            restarts,
+            body,
+        );
+        if let Some(hook) = hook {
+            self.token.remove_hook(hook);
+        }
+        if pulse.end_run() && !self.token.is_cancelled() {
+            drop_quietly(exit);
+            let message = format!(
+                "stalled: no heartbeat for {:?} (see `Worker::heartbeat`)",
+                pulse.window()
+            );
+            return Exit::Failed(Error::new(
+                self.name.clone(),
+                Some(thread::current().id()),
+                message.into(),
+            ));
+        }
+        exit
+    }
+}
+
 /// Runs one incarnation with its context installed and classifies how it
 /// ended. Classification runs inside the panic catcher too: it calls the
 /// user's `Display` and drops the user's error, and either may panic.
@@ -477,12 +603,14 @@ fn incarnation<T>(
     name: &Arc<str>,
     token: &CancelToken,
     membership: Option<Membership>,
+    pulse: Option<SyncArc<Pulse>>,
     restarts: u32,
     body: impl FnOnce(&Context) -> Result<T, BoxError>,
 ) -> Exit<T> {
     let context = Context::new(name.clone(), token.clone())
         .in_group(membership)
-        .incarnation(restarts);
+        .incarnation(restarts)
+        .with_pulse(pulse);
     let _entered = context::enter(context.clone());
     let classified = worker_panic::catch(name, || match body(&context) {
         Ok(value) => Exit::Returned(value),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::records::Records;
-use super::{drop_quietly, CancelToken, Member};
+use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
 use crate::{Event, Exit, NotReady, ShutdownCause};
@@ -38,6 +38,18 @@ struct Entry {
     /// Restarts so far, and the failure behind the latest one.
     restarts: u32,
     last_failure: Option<Exit<()>>,
+}
+
+/// A member with a heartbeat, as the monitor last saw it.
+struct Watch {
+    seq: u64,
+    name: StdArc<str>,
+    pulse: Arc<Pulse>,
+    /// The beat count at the last progress, and when that was.
+    beats: usize,
+    progress_at: Instant,
+    /// When its current run was declared stalled.
+    stalled_at: Option<Instant>,
 }
 
 struct GroupState {
@@ -78,6 +90,13 @@ struct GroupState {
     listeners: Vec<(u64, Sender<Event>)>,
     /// Told once, when the group is ready (see [`Group::when_ready`]).
     ready_watchers: Vec<Sender<()>>,
+    /// The running members that have a heartbeat, as the monitor sees them.
+    watched: Vec<Watch>,
+    /// Bumped when a member with a heartbeat joins, so the monitor
+    /// recomputes its next deadline.
+    heartbeat_epoch: u64,
+    /// A monitor thread is watching `watched`.
+    monitor_running: bool,
     next_listener: u64,
     /// How often the owner's wait condition was evaluated: lets tests show
     /// that the owner is woken per transition, not per exit or per tick.
@@ -180,6 +199,59 @@ impl GroupState {
         }
     }
 
+    /// One look at the watched members at `now`: progress resets a
+    /// member's window; a window without progress stalls its run; a stalled
+    /// run still going a window later starts the shutdown. Returns when to
+    /// look again (`None`: nobody to watch).
+    fn check_heartbeats(&mut self, now: Instant, after: &mut Aftermath) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut soonest = |at: Instant| next = Some(next.map_or(at, |next: Instant| next.min(at)));
+        let mut stalled = Vec::new();
+        let mut escalate = None;
+        for watch in &mut self.watched {
+            let window = watch.pulse.window();
+            let (beats, idle) = watch.pulse.progress();
+            if beats != watch.beats || idle {
+                watch.beats = beats;
+                watch.progress_at = now;
+            }
+            match watch.stalled_at {
+                // The stalled run ended (the worker exits or runs again).
+                Some(_) if !watch.pulse.is_stalled() => {
+                    watch.stalled_at = None;
+                    watch.progress_at = now;
+                    soonest(now + window);
+                }
+                Some(at) if now.saturating_duration_since(at) >= window => {
+                    escalate.get_or_insert_with(|| watch.name.clone());
+                }
+                Some(at) => soonest(at + window),
+                None => {
+                    let silent = now.saturating_duration_since(watch.progress_at);
+                    if silent < window {
+                        soonest(watch.progress_at + window);
+                    } else if let Some(run) = watch.pulse.stall() {
+                        after.cancel.push(run);
+                        watch.stalled_at = Some(now);
+                        stalled.push((watch.name.clone(), silent));
+                        soonest(now + window);
+                    } else {
+                        // Between runs: the next run starts with a beat.
+                        watch.progress_at = now;
+                        soonest(now + window);
+                    }
+                }
+            }
+        }
+        for (worker, silent_for) in stalled {
+            self.emit(|| Event::Stalled { worker, silent_for });
+        }
+        if let Some(worker) = escalate {
+            self.begin_shutdown(ShutdownCause::Failed { worker }, after);
+        }
+        next
+    }
+
     fn check_complete(&mut self, after: &mut Aftermath) {
         if self.sealed && self.spawned_non_daemon > 0 && self.running_non_daemon == 0 {
             self.begin_shutdown(ShutdownCause::Completed, after);
@@ -218,6 +290,9 @@ impl GroupState {
                 self.start_failure = Some((entry.name.clone(), outcome.clone()));
             }
             after.wake_owner = true;
+        }
+        if entry.member.pulse.is_some() {
+            self.watched.retain(|watch| watch.seq != entry.seq);
         }
         let record = Record::new(
             entry.name,
@@ -262,6 +337,7 @@ impl GroupState {
             .senders
             .extend(self.listeners.drain(..).map(|(_, sender)| sender));
         after.ready_watchers.append(&mut self.ready_watchers);
+        self.watched.clear();
         after.wake_owner = true;
         report
     }
@@ -290,6 +366,9 @@ impl Group {
                 ready_announced: true,
                 listeners: Vec::new(),
                 ready_watchers: Vec::new(),
+                watched: Vec::new(),
+                heartbeat_epoch: 0,
+                monitor_running: false,
                 next_listener: 0,
                 #[cfg(test)]
                 owner_checks: 0,
@@ -341,6 +420,18 @@ impl Group {
             state.not_ready += 1;
             state.ready_announced = false;
         }
+        let watched = member.pulse.clone().map(|pulse| Watch {
+            seq,
+            name: name.clone(),
+            pulse,
+            beats: 0,
+            progress_at: Instant::now(),
+            stalled_at: None,
+        });
+        let watched = watched.map(|watch| {
+            state.watched.push(watch);
+            state.heartbeat_epoch += 1;
+        });
         let slot = match state.free.pop() {
             Some(slot) => {
                 state.live[slot] = Some(entry);
@@ -362,10 +453,71 @@ impl Group {
         });
         let shutting_down = state.shutdown.is_some();
         drop(state);
+        if watched.is_some() {
+            // The monitor recomputes its deadline with the newcomer's.
+            self.changed.notify_all();
+        }
         if shutting_down {
             member.token.cancel();
         }
         Some(MemberId { slot, seq })
+    }
+
+    /// Starts the heartbeat monitor of `group` unless it runs: a thread that
+    /// sleeps until the earliest moment a watched member could be stalled,
+    /// declares stalled members that made no progress within their window
+    /// (`Event::Stalled`, and their run cancelled), and starts the group's
+    /// shutdown for a stalled run that did not stop within a further
+    /// window. It ends with the group.
+    pub(crate) fn watch_heartbeats(group: &Arc<Group>) {
+        {
+            let mut state = lock(&group.state);
+            if state.monitor_running || state.finished {
+                return;
+            }
+            state.monitor_running = true;
+        }
+        let watched = group.clone();
+        let spawned = std::thread::Builder::new()
+            .name("threadkit-heartbeats".to_owned())
+            .spawn(move || watched.monitor());
+        if spawned.is_err() {
+            // No thread: no stall detection, which `Worker::heartbeat`
+            // documents; the next heartbeat worker tries again.
+            lock(&group.state).monitor_running = false;
+        }
+    }
+
+    fn monitor(&self) {
+        let mut state = lock(&self.state);
+        loop {
+            if state.finished {
+                state.monitor_running = false;
+                return;
+            }
+            let mut after = Aftermath::default();
+            let next = state.check_heartbeats(Instant::now(), &mut after);
+            let epoch = state.heartbeat_epoch;
+            drop(state);
+            after.run(self);
+            state = lock(&self.state);
+            if state.heartbeat_epoch != epoch {
+                continue;
+            }
+            state = wait_until(&self.changed, state, next, |state| {
+                state.finished || state.heartbeat_epoch != epoch
+            })
+            .0;
+        }
+    }
+
+    /// Whether some running member's current run is stalled.
+    #[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+    pub(crate) fn is_stalled(&self) -> bool {
+        lock(&self.state)
+            .watched
+            .iter()
+            .any(|watch| watch.pulse.is_stalled())
     }
 
     /// Records a member's exit (once; a second call for the same member, and

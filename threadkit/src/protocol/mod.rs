@@ -8,6 +8,8 @@
 //! - [`group`]: [`Group`], a supervisor's state: who runs, who exited how,
 //!   whether the shutdown has begun and why.
 //! - [`records`]: what a group keeps of finished workers, in bounded memory.
+//! - [`pulse`]: [`Pulse`], a worker's heartbeat, read by its group's
+//!   monitor.
 //!
 //! Rules that keep it simple to check (each is listed, with the test or
 //! model that checks it, in `RELIABILITY.md`):
@@ -18,11 +20,14 @@
 //!   before anything released is dropped (see [`group`]);
 //! - lock order is group, then cell; a token, cell or value lock is never
 //!   held while taking another lock;
-//! - each exit costs one group lock and O(1) work; the only loops over all
-//!   workers run once per group (begin shutdown, finish).
+//! - each exit costs one group lock and O(1) work (O(heartbeat workers)
+//!   for a heartbeat worker's); the only loops over all workers run once
+//!   per group (begin shutdown, finish), besides the heartbeat monitor's,
+//!   once per window over the workers that have a heartbeat.
 
 mod cell;
 mod group;
+mod pulse;
 mod records;
 mod shared;
 mod token;
@@ -34,6 +39,7 @@ mod tests;
 
 pub(crate) use cell::ExitCell;
 pub(crate) use group::{Group, MemberId};
+pub(crate) use pulse::Pulse;
 pub(crate) use shared::{record, ExitGuard, Member, Membership, Shared};
 pub(crate) use token::{CancelToken, HookId};
 

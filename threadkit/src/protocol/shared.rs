@@ -3,7 +3,7 @@
 
 use std::sync::Arc as StdArc;
 
-use super::{drop_quietly, CancelToken, ExitCell, Group, MemberId};
+use super::{drop_quietly, CancelToken, ExitCell, Group, MemberId, Pulse};
 use crate::panic::Panic;
 use crate::sync::{lock, Arc, Mutex};
 use crate::Exit;
@@ -14,13 +14,16 @@ use crate::Exit;
 pub(crate) struct Member {
     pub(crate) cell: ExitCell,
     pub(crate) token: CancelToken,
+    /// The heartbeat, for a worker that has one.
+    pub(crate) pulse: Option<Arc<Pulse>>,
 }
 
 impl Member {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(pulse: Option<Arc<Pulse>>) -> Self {
         Member {
             cell: ExitCell::new(),
             token: CancelToken::new(),
+            pulse,
         }
     }
 }
@@ -34,8 +37,13 @@ pub(crate) struct Shared<T> {
 
 impl<T> Shared<T> {
     pub(crate) fn new() -> Self {
+        Self::with_pulse(None)
+    }
+
+    /// For a worker with a heartbeat.
+    pub(crate) fn with_pulse(pulse: Option<Arc<Pulse>>) -> Self {
         Shared {
-            member: Arc::new(Member::new()),
+            member: Arc::new(Member::new(pulse)),
             value: Mutex::new(None),
         }
     }

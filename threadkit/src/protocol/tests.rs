@@ -7,7 +7,7 @@ use crate::sync::Arc;
 use crate::{Exit, ShutdownCause};
 
 fn join(group: &Group, name: &str, daemon: bool) -> (MemberId, Arc<Member>) {
-    let member = Arc::new(Member::new());
+    let member = Arc::new(Member::new(None));
     let id = group.register(name.into(), daemon, false, &member).unwrap();
     (id, member)
 }
@@ -133,7 +133,7 @@ fn a_worker_joining_during_shutdown_starts_cancelled() {
 fn a_finished_group_takes_no_members() {
     let group = Group::new(Duration::from_secs(1));
     assert!(group.wait(None).is_some());
-    let member = Arc::new(Member::new());
+    let member = Arc::new(Member::new(None));
     assert!(group
         .register("late".into(), false, false, &member)
         .is_none());
@@ -184,7 +184,7 @@ fn unsubscribing_forgets_the_listener_at_once() {
 #[test]
 fn a_declaring_member_still_running_at_the_deadline_fails_the_start_as_hung() {
     let group = Group::new(Duration::ZERO);
-    let member = Arc::new(Member::new());
+    let member = Arc::new(Member::new(None));
     group
         .register("stuck".into(), false, true, &member)
         .unwrap();
@@ -204,8 +204,8 @@ fn a_declaring_member_still_running_at_the_deadline_fails_the_start_as_hung() {
 #[test]
 fn a_member_that_announces_twice_counts_once() {
     let group = Group::new(Duration::from_secs(1));
-    let a = Arc::new(Member::new());
-    let b = Arc::new(Member::new());
+    let a = Arc::new(Member::new(None));
+    let b = Arc::new(Member::new(None));
     let id_a = group.register("a".into(), false, true, &a).unwrap();
     let id_b = group.register("b".into(), false, true, &b).unwrap();
     group.mark_ready(id_a);
