@@ -17,6 +17,7 @@ pub struct WorkerAttr {
     pub stack_size: Option<Expr>,
     pub krate: Option<Path>,
     pub restart: Option<RestartAttr>,
+    pub heartbeat: Option<(Duration, LitStr)>,
 }
 
 /// A duration parsed at compile time: seconds and nanoseconds.
@@ -218,6 +219,15 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
             "stack_size" => attr.stack_size = stack_size(value, &path, errors),
             "crate" => attr.krate = crate_path(value, &path, errors),
             "restart" => policy = restart_policy(value, &path, errors),
+            "heartbeat" => {
+                attr.heartbeat = duration(&key, value, &path, errors).filter(|((secs, nanos), lit)| {
+                    let positive = *secs > 0 || *nanos > 0;
+                    if !positive {
+                        errors.at(lit, "a heartbeat window must be longer than zero: `heartbeat = \"10s\"`");
+                    }
+                    positive
+                });
+            }
             "max_restarts" => {
                 max_restarts = integer(&key, value, &path, "3", errors);
                 tuning.push(path);
@@ -243,6 +253,7 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
                         "max_restarts",
                         "within",
                         "backoff",
+                        "heartbeat",
                         "crate",
                     ],
                 ),

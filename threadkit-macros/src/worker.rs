@@ -139,6 +139,9 @@ fn constructor(
         .stack_size
         .as_ref()
         .map(|bytes| quote_spanned!(bytes.span()=> .stack_size(#bytes)));
+    let heartbeat = attr.heartbeat.as_ref().map(|((secs, nanos), lit)| {
+        quote_spanned!(lit.span()=> .heartbeat(#krate::__private::Duration::new(#secs, #nanos)))
+    });
 
     // The signature keeps the user's spans (their `fn` token, spans of
     // their signature for the rest), so the constructor is the user's item
@@ -179,6 +182,7 @@ fn constructor(
         #daemon
         #readiness
         #stack_size
+        #heartbeat
     }};
     quote! {
         #(#attrs)*

@@ -111,6 +111,7 @@ pub mod channel {
 /// | `restart = "..."` | run the body again after it ends: `"never"` (default), `"on_failure"` or `"always"`; see [`Restart`] | `restart = "on_failure"` |
 /// | `max_restarts = N` | at most N restarts within `within` (default 3), then the last failure is the worker's exit | `max_restarts = 5` |
 /// | `within = "..."` | the window of `max_restarts` (default `"5s"`) | `within = "1m"` |
+/// | `heartbeat = "..."` | a worker that goes this long without [`Context::beat`] outside [`Context::sleep`]/[`Context::idle`] is stalled: its run is cancelled and counts as a failure; see [`Worker::heartbeat`] | `heartbeat = "10s"` |
 /// | `backoff = "min..max"` | full-jitter exponential backoff from `min`, capped at `max` (default `"100ms..10s"`) | `backoff = "50ms..5s"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
 ///

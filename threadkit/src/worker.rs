@@ -270,7 +270,8 @@ impl<T: Send + 'static> Worker<T> {
     /// group's shutdown, and ends `Hung` if it ignores that too: the
     /// process exits and its orchestrator restarts it. The monitor sees a
     /// stall between one and two windows after the last progress. A worker
-    /// started without a supervisor has no monitor.
+    /// started without a supervisor has no monitor; a zero window means no
+    /// heartbeat.
     ///
     /// # Examples
     ///
@@ -295,7 +296,7 @@ impl<T: Send + 'static> Worker<T> {
     /// assert!(report.records()[0].exit().to_string().contains("stalled"));
     /// ```
     pub fn heartbeat(mut self, window: Duration) -> Self {
-        self.heartbeat = Some(window);
+        self.heartbeat = (!window.is_zero()).then_some(window);
         self
     }
 

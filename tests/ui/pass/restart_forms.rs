@@ -54,4 +54,12 @@ fn main() {
     assert!(worker.is_daemon());
     assert_eq!(worker.run().ok(), Some(vec!['x', 'x']));
     let _ = Restart::never();
+    let watched = watched();
+    assert_eq!(watched.heartbeat_window(), Some(std::time::Duration::from_secs(10)));
+    assert!(watched.run().is_success());
+}
+
+#[worker(heartbeat = "10s", restart = "on_failure", backoff = "0s..0s")]
+fn watched(ctx: &Context) {
+    ctx.beat();
 }
