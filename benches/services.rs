@@ -1,5 +1,6 @@
 //! What running a service costs: restarts, measured against the plain
-//! thread spawns they stand in for, and the time from SIGTERM to the exit
+//! thread spawns they stand in for; a heartbeat's beat, against an atomic
+//! store; and the time from SIGTERM to the exit
 //! of a service that shuts down gracefully, against a process that dies of
 //! the signal.
 //!
@@ -101,6 +102,65 @@ fn restart_latency(effort: Effort) -> Metric {
 }
 
 // ---------------------------------------------------------------------------
+// beat_cost
+
+/// Nanoseconds per `ctx.beat()` in a heartbeat worker, over `beats` beats.
+fn beats_in_a_worker(beats: u64) -> f64 {
+    let supervisor = Supervisor::new();
+    let handle = supervisor.spawn(
+        Worker::infallible("beating", move |ctx| {
+            let started = Instant::now();
+            for _ in 0..beats {
+                ctx.beat();
+                std::hint::black_box(());
+            }
+            started.elapsed()
+        })
+        .heartbeat(Duration::from_secs(3600)),
+    );
+    assert!(supervisor.wait().is_success());
+    let elapsed = handle.join().ok().expect("the worker's time");
+    elapsed.as_secs_f64() * 1e9 / beats as f64
+}
+
+/// Nanoseconds per relaxed atomic store, the same number of times.
+fn atomic_stores(stores: u64) -> f64 {
+    let cell = std::sync::atomic::AtomicU64::new(0);
+    let started = Instant::now();
+    for n in 0..stores {
+        std::hint::black_box(&cell).store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+    started.elapsed().as_secs_f64() * 1e9 / stores as f64
+}
+
+fn beat_cost(effort: Effort) -> Metric {
+    let beats = u64::from(effort.runs) * 10_000;
+    let (mut ours, mut theirs) = interleaved(
+        effort.reps,
+        || beats_in_a_worker(beats),
+        || atomic_stores(beats),
+    );
+    let paired = paired_median(&ours, &theirs);
+    Metric {
+        name: "beat_cost",
+        threadkit: median(&mut ours),
+        baseline: median(&mut theirs),
+        baseline_name: "a relaxed AtomicU64::store in the same loop".to_owned(),
+        target: Target::Ratio(1.5),
+        unit: "ns/beat",
+        spread: format!(
+            "threadkit {}; store {}",
+            spread(&mut ours),
+            spread(&mut theirs)
+        ),
+        detail: format!(
+            "{beats} beats of a worker with a heartbeat; ratio = median of paired runs"
+        ),
+        paired_ratio: Some(paired),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // signal_to_exit
 
 /// The child process's side: a service of one daemon worker that handles
@@ -192,7 +252,7 @@ fn main() {
     };
     let started = Instant::now();
     #[allow(unused_mut)]
-    let mut metrics = vec![restart_latency(effort)];
+    let mut metrics = vec![restart_latency(effort), beat_cost(effort)];
     #[cfg(all(unix, feature = "signals"))]
     metrics.push(signal_to_exit(effort));
     support::print(

@@ -109,6 +109,7 @@ impl Context {
     /// );
     /// assert!(supervisor.wait().is_success());
     /// ```
+    #[inline]
     pub fn beat(&self) {
         if let Some(pulse) = &self.pulse {
             pulse.beat();

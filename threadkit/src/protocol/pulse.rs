@@ -37,10 +37,15 @@ impl Pulse {
         self.window
     }
 
-    /// One beat: a relaxed increment, so that beating in a hot loop costs
-    /// next to nothing. The monitor only needs to see that it changed.
+    /// One beat: a relaxed load and store, not a read-modify-write, so that
+    /// beating in a hot loop costs about what an atomic store does. Only
+    /// the worker's own thread writes the count (beats, the start of a
+    /// run, the end of a wait); the monitor only reads it and only needs to
+    /// see that it changed.
+    #[inline]
     pub(crate) fn beat(&self) {
-        self.beats.fetch_add(1, Ordering::Relaxed);
+        let beats = self.beats.load(Ordering::Relaxed);
+        self.beats.store(beats.wrapping_add(1), Ordering::Relaxed);
     }
 
     /// Marks the worker as in a threadkit-aware wait until the guard goes.
