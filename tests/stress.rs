@@ -179,6 +179,9 @@ struct Plan {
     /// Per worker: how many runs fail before the planned behaviour, each
     /// restarted by an `on_failure` policy (0: no policy).
     restarts: Vec<u32>,
+    /// Per worker: a heartbeat whose window no run reaches, so that its
+    /// per-run cancellation is exercised without any stall.
+    heartbeats: Vec<bool>,
 }
 
 impl Plan {
@@ -218,7 +221,9 @@ impl Plan {
                 }
             })
             .collect();
+        let heartbeats = (0..count).map(|_| rng.chance(4)).collect();
         Plan {
+            heartbeats,
             workers,
             owner,
             readiness: (0..count)
@@ -349,6 +354,11 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
         )
         .daemon(*daemon)
         .readiness(readiness.is_some());
+        let worker = if plan.heartbeats[index] {
+            worker.heartbeat(Duration::from_secs(600))
+        } else {
+            worker
+        };
         let handle = supervisor.spawn(worker);
         // Values whose Drop misbehaves are left to the runtime. If the
         // worker already finished, this handle holds the last reference and
