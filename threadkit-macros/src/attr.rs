@@ -317,7 +317,8 @@ fn restart_policy(
     Some((policy, lit))
 }
 
-/// An integer option: a literal or an expression, not a string.
+/// An integer option: a literal or an expression (`256 * 1024`), not a
+/// string, a boolean, a float or a character.
 fn integer(
     key: &str,
     value: Option<&Expr>,
@@ -332,7 +333,7 @@ fn integer(
         })) => {
             errors.at(
                 lit,
-                format_args!("expected an integer: `{key} = {example}`"),
+                format_args!("expected an integer expression: `{key} = {example}`"),
             );
             None
         }
@@ -394,23 +395,7 @@ fn flag(key: &str, value: Option<&Expr>, errors: &mut Errors) -> bool {
 }
 
 fn stack_size(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<Expr> {
-    match value {
-        Some(Expr::Lit(ExprLit {
-            lit: lit @ (Lit::Str(_) | Lit::Bool(_) | Lit::Float(_) | Lit::Char(_)),
-            ..
-        })) => {
-            errors.at(
-                lit,
-                "expected an integer expression in bytes: `stack_size = 256 * 1024`",
-            );
-            None
-        }
-        Some(expr) => Some(expr.clone()),
-        None => {
-            errors.at(path, "expected a size in bytes: `stack_size = 256 * 1024`");
-            None
-        }
-    }
+    integer("stack_size", value, path, "256 * 1024", errors)
 }
 
 pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr {

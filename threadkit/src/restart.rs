@@ -422,30 +422,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_intensity_counts_restarts_within_the_window_only() {
-        let window = Duration::from_secs(5);
-        let mut restarts = Restarts::new(Restart::on_failure().max_restarts(2).within(window));
+    /// What `restarts` decides after failures at each of `seconds`, runs
+    /// that ended as soon as they started: "restart" or "exit".
+    fn decisions(restarts: &mut Restarts, seconds: &[u64]) -> Vec<&'static str> {
         let name: Arc<str> = "w".into();
         let t0 = Instant::now();
-        let at = |secs| t0 + Duration::from_secs(secs);
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(0), at(0)),
-            Next::Restart { .. }
-        ));
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(1), at(1)),
-            Next::Restart { .. }
-        ));
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(2), at(2)),
-            Next::Exit
-        ));
+        seconds
+            .iter()
+            .map(|secs| {
+                let at = t0 + Duration::from_secs(*secs);
+                match restarts.after(&name, &failed(), at, at) {
+                    Next::Restart { .. } => "restart",
+                    Next::Exit => "exit",
+                    Next::GiveUp(_) => "give up",
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_intensity_counts_restarts_within_the_window_only() {
+        let policy = Restart::on_failure()
+            .max_restarts(2)
+            .within(Duration::from_secs(5));
+        let mut restarts = Restarts::new(policy);
         // The restart at 0 s left the window at 5 s: one more is allowed.
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(5), at(5)),
-            Next::Restart { .. }
-        ));
+        let seen = decisions(&mut restarts, &[0, 1, 2, 5]);
+        assert_eq!(seen, ["restart", "restart", "exit", "restart"]);
         assert_eq!(restarts.count(), 3);
     }
 
@@ -483,23 +486,9 @@ mod tests {
 
     #[test]
     fn a_zero_window_makes_the_limit_a_total() {
-        let mut restarts =
-            Restarts::new(Restart::on_failure().max_restarts(2).within(Duration::ZERO));
-        let name: Arc<str> = "w".into();
-        let t0 = Instant::now();
-        let at = |secs| t0 + Duration::from_secs(secs);
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(0), at(0)),
-            Next::Restart { .. }
-        ));
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(100), at(100)),
-            Next::Restart { .. }
-        ));
-        assert!(matches!(
-            restarts.after(&name, &failed(), at(9999), at(9999)),
-            Next::Exit
-        ));
+        let policy = Restart::on_failure().max_restarts(2).within(Duration::ZERO);
+        let seen = decisions(&mut Restarts::new(policy), &[0, 100, 9999]);
+        assert_eq!(seen, ["restart", "restart", "exit"]);
     }
 
     #[test]
