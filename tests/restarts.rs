@@ -282,3 +282,51 @@ fn the_table_shows_restarts_beside_the_outcome() {
         .unwrap();
     assert!(row.contains("returned, 2 restarts"), "{table}");
 }
+
+#[test]
+fn a_worker_that_fails_before_announcing_readiness_is_restarted_not_failed_at_start() {
+    let supervisor = Supervisor::new();
+    supervisor.spawn(
+        Worker::restarting(
+            "server",
+            immediate(Restart::on_failure()),
+            |ctx| -> Result<(), threadkit::BoxError> {
+                if ctx.restarts() == 0 {
+                    return Err("could not bind".into());
+                }
+                ctx.ready();
+                ctx.sleep(LONG)?;
+                Ok(())
+            },
+        )
+        .readiness(true),
+    );
+    supervisor
+        .wait_ready(LONG)
+        .expect("the second run announced readiness");
+    supervisor.cancel();
+    let report = supervisor.wait();
+    assert_eq!(report.records()[0].restarts(), 1);
+    assert!(report.records()[0].exit().is_cancelled());
+}
+
+#[test]
+fn a_worker_that_never_announces_fails_the_start_once_its_restarts_are_spent() {
+    let supervisor = Supervisor::new();
+    supervisor.spawn(
+        Worker::restarting(
+            "server",
+            immediate(Restart::on_failure().max_restarts(2)),
+            |_ctx| Err::<(), _>("could not bind"),
+        )
+        .readiness(true),
+    );
+    match supervisor.wait_ready(LONG) {
+        Err(threadkit::NotReady::Exited { worker, exit }) => {
+            assert_eq!(&*worker, "server");
+            assert_eq!(exit.to_string(), "failed: could not bind");
+        }
+        other => panic!("expected a failed start, got {other:?}"),
+    }
+    assert_eq!(supervisor.wait().records()[0].restarts(), 2);
+}

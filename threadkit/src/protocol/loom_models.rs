@@ -343,3 +343,29 @@ fn loom_restart_notices_race_the_record() {
         assert!(matches!(events.last(), Some(Event::Finished { .. })));
     });
 }
+
+/// Heartbeats: the monitor declares a run stalled while the worker ends
+/// that run. Either the stall happened to the run (the worker learns it
+/// from `end_run` and the run's token is cancelled) or it found no run;
+/// it never leaves a stalled flag behind a run that ended unstalled, which
+/// would make the monitor escalate against a worker that is not running.
+#[test]
+fn loom_a_stall_racing_the_end_of_a_run_is_all_or_nothing() {
+    model(|| {
+        let pulse = Arc::new(Pulse::new(Duration::from_secs(1)));
+        let run = CancelToken::new();
+        pulse.start_run(run.clone());
+        let monitor = {
+            let pulse = pulse.clone();
+            thread::spawn(move || pulse.stall())
+        };
+        let was_stalled = pulse.end_run();
+        let stalled = monitor.join().unwrap();
+        assert_eq!(
+            stalled.is_some(),
+            was_stalled,
+            "the stall and the run's end agree"
+        );
+        assert!(!pulse.is_stalled(), "no stall flag outlives its run");
+    });
+}

@@ -65,14 +65,19 @@ impl Pulse {
 
     /// A run begins with `token`; it counts as a beat.
     pub(crate) fn start_run(&self, token: CancelToken) {
+        let mut run = lock(&self.run);
         self.stalled.store(false, Ordering::SeqCst);
-        *lock(&self.run) = Some(token);
+        *run = Some(token);
+        drop(run);
         self.beat();
     }
 
-    /// The run ended; whether it was declared stalled.
+    /// The run ended; whether it was declared stalled. Under the same lock
+    /// as [`stall`](Pulse::stall), so a stall either happened to this run
+    /// (and this says so) or finds no run (and leaves no flag behind).
     pub(crate) fn end_run(&self) -> bool {
-        *lock(&self.run) = None;
+        let mut run = lock(&self.run);
+        *run = None;
         self.stalled.swap(false, Ordering::SeqCst)
     }
 
@@ -80,9 +85,10 @@ impl Pulse {
     /// outside every lock (`None` between runs, when there is nothing to
     /// stall).
     pub(crate) fn stall(&self) -> Option<CancelToken> {
-        let run = lock(&self.run).clone()?;
+        let run = lock(&self.run);
+        let token = run.clone()?;
         self.stalled.store(true, Ordering::SeqCst);
-        Some(run)
+        Some(token)
     }
 
     pub(crate) fn is_stalled(&self) -> bool {
