@@ -56,6 +56,8 @@ pub struct SuperviseAttr {
     pub signals: Option<Path>,
     /// `systemd`: the option's path, for the span of a missing feature.
     pub systemd: Option<Path>,
+    /// `strategy = "..."`: the `Strategy` variant, and the literal.
+    pub strategy: Option<(&'static str, LitStr)>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -414,6 +416,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     attr.signals = Some(path);
                 }
             }
+            "strategy" => attr.strategy = strategy(value, &path, errors),
             "systemd" => {
                 if flag("systemd", value, errors) {
                     attr.systemd = Some(path);
@@ -430,6 +433,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     &key,
                     &[
                         "shutdown_timeout",
+                        "strategy",
                         "signals",
                         "systemd",
                         "report",
@@ -441,6 +445,30 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
         }
     }
     attr
+}
+
+/// `strategy = "one_for_one" | "one_for_all" | "rest_for_one"`.
+fn strategy(
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<(&'static str, LitStr)> {
+    let lit = string_value("strategy", value, path, "\"one_for_all\"", errors)?;
+    let variant = match lit.value().as_str() {
+        "one_for_one" => "OneForOne",
+        "one_for_all" => "OneForAll",
+        "rest_for_one" => "RestForOne",
+        other => {
+            errors.at(
+                &lit,
+                format_args!(
+                    "unknown strategy `{other}`; expected `\"one_for_one\"`, `\"one_for_all\"` or `\"rest_for_one\"`"
+                ),
+            );
+            return None;
+        }
+    };
+    Some((variant, lit))
 }
 
 /// A name for a generated type: a string holding an identifier.

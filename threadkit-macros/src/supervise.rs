@@ -56,6 +56,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .clone()
         .unwrap_or_else(|| format_ident!("{}Running", name));
     let mut supervisor_new = quote!(#krate::__private::Supervisor::new());
+    if let Some((variant, lit)) = &attr.strategy {
+        let variant = Ident::new(variant, lit.span());
+        supervisor_new = quote_spanned!(lit.span()=>
+            #supervisor_new.strategy(#krate::__private::Strategy::#variant)
+        );
+    }
     for (option, wrapper) in [
         (&attr.signals, "with_signals"),
         (&attr.systemd, "with_systemd"),

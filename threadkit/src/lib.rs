@@ -14,6 +14,7 @@ mod report;
 mod restart;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
+mod strategy;
 mod supervised;
 mod supervisor;
 mod sync;
@@ -43,6 +44,7 @@ pub use report::{Record, Report, ReportError};
 pub use restart::{
     Restart, DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW,
 };
+pub use strategy::Strategy;
 pub use supervised::Supervised;
 pub use supervisor::{
     Canceller, Spawner, Supervisor, DEFAULT_RETAINED_RECORDS, DEFAULT_SHUTDOWN_TIMEOUT,
@@ -276,6 +278,8 @@ pub use threadkit_macros::worker;
 /// |---|---|---|
 /// | `shutdown_timeout = "..."` | how long workers get to stop once the shutdown began, parsed at compile time: numbers (decimals allowed) with units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, parts combined. Default 5 s | `"500ms"`, `"1.5s"`, `"1m30s"` |
 /// | `signals` | SIGINT and SIGTERM start the group's graceful shutdown (feature `signals`, Unix): see `Supervisor::handle_signals`. The exit code is then 128 + the signal | `signals` |
+/// | `systemd` | speak systemd's notify protocol (feature `systemd`, Unix): see `Supervisor::notify_systemd` | `systemd` |
+/// | `strategy = "..."` | what else a restart takes along: `"one_for_one"` (default), `"one_for_all"`, `"rest_for_one"` (in field order); see [`Strategy`] | `strategy = "rest_for_one"` |
 /// | `report = "Name"` | the name of the generated report type. Default `<Struct>Report` | `report = "AppOutcome"` |
 /// | `running = "Name"` | the name of the generated running type. Default `<Struct>Running` | `running = "AppHandle"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |

@@ -316,6 +316,13 @@ impl Restarts {
         self.count
     }
 
+    /// A sibling's restart ran this worker again (see `Strategy`): counted,
+    /// but not against this worker's intensity. Returns the new count.
+    pub(crate) fn add_sibling_restart(&mut self) -> u32 {
+        self.count += 1;
+        self.count
+    }
+
     /// Decides what follows an incarnation that started at `started` and
     /// ended with `exit`, at `now`.
     pub(crate) fn after(

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::event::Events;
 use crate::protocol::{drop_quietly, CancelToken, Group, HookId, Membership, Pulse, Shared};
 use crate::sync::{deadline_after, Arc};
+use crate::Strategy;
 use crate::{Context, Handle, Report, Worker};
 
 /// Runs workers as a group, records every exit, and shuts the group down
@@ -171,6 +172,23 @@ impl Supervisor {
     /// ```
     pub fn shutdown_timeout(self, timeout: Duration) -> Self {
         self.group.set_timeout(timeout);
+        self
+    }
+
+    /// What else restarts when one of the group's workers is restarted by
+    /// its [`Restart`](crate::Restart) policy (default
+    /// [`Strategy::OneForOne`]: nothing else); see [`Strategy`]. Set it
+    /// before spawning: it applies to workers spawned after.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{Strategy, Supervisor};
+    /// let supervisor = Supervisor::new().strategy(Strategy::RestForOne);
+    /// # drop(supervisor);
+    /// ```
+    pub fn strategy(self, strategy: Strategy) -> Self {
+        self.group.set_strategy(strategy);
         self
     }
 
@@ -563,10 +581,11 @@ impl Drop for Supervisor {
 
 /// Starts `worker` as a member of `group`.
 fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
-    let pulse = worker
-        .heartbeat_window()
-        .map(|window| Arc::new(Pulse::new(window)));
-    if pulse.is_some() {
+    let window = worker.heartbeat_window();
+    let in_strategy = worker.is_restartable() && group.strategy() != Strategy::OneForOne;
+    let pulse =
+        (window.is_some() || in_strategy).then(|| Arc::new(Pulse::new(window, in_strategy)));
+    if window.is_some() {
         Group::watch_heartbeats(group);
     }
     let shared = Arc::new(Shared::with_pulse(pulse));

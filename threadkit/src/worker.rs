@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::context::{self, Context};
 use crate::panic as worker_panic;
-use crate::protocol::{drop_quietly, record, CancelToken, ExitGuard, Membership, Pulse, Shared};
+use crate::protocol::{
+    drop_quietly, record, CancelToken, ExitGuard, Membership, Pulse, RoundEnd, Shared,
+};
 use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
 use crate::{BoxError, Cancelled, Error, Exit, Handle};
@@ -300,6 +302,19 @@ impl<T: Send + 'static> Worker<T> {
         self
     }
 
+    /// Whether the worker has a [`Restart`] policy that ever restarts it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{Restart, Worker};
+    /// assert!(Worker::restarting("w", Restart::always(), |_ctx| ()).is_restartable());
+    /// assert!(!Worker::new("w", |_ctx| ()).is_restartable());
+    /// ```
+    pub fn is_restartable(&self) -> bool {
+        matches!(&self.body, Body::Restarting(_, policy) if policy.restarts_at_all())
+    }
+
     /// The [`heartbeat`](Worker::heartbeat) window, if the worker has one.
     ///
     /// # Examples
@@ -507,13 +522,43 @@ fn execute<T>(
         Body::Restarting(body, policy) => (body, policy),
     };
     let mut restarts = Restarts::new(policy);
+    // Under a sibling strategy, the group's rounds (see `Strategy`).
+    let rounds = membership
+        .as_ref()
+        .filter(|_| pulse.as_ref().is_some_and(|pulse| pulse.in_strategy()));
     loop {
+        // A round that came while no run was going (before the first, or
+        // during a backoff) holds the next run until it is released.
+        if let Some(membership) = rounds {
+            if let Some(generation) = membership.group.held_by_round(membership.id) {
+                if let RoundEnd::ShuttingDown = membership.group.wait_round(generation) {
+                    return Exit::Cancelled;
+                }
+            }
+        }
         let started = Instant::now();
         let exit = run.once(restarts.count(), &mut body);
+        if let Some(membership) = rounds {
+            membership.group.run_ended(membership.id);
+        }
         if token.is_cancelled() {
             return exit;
         }
         let outcome = exit.outcome();
+        // A sibling's restart cancelled this run: run again with it.
+        if let Some(membership) = rounds {
+            if let Some(generation) = membership.group.held_by_round(membership.id) {
+                drop_quietly(exit);
+                if let RoundEnd::ShuttingDown = membership.group.wait_round(generation) {
+                    return Exit::Cancelled;
+                }
+                let restart = restarts.add_sibling_restart();
+                membership
+                    .group
+                    .restarting(membership.id, restart, Duration::ZERO, outcome);
+                continue;
+            }
+        }
         match restarts.after(name, &outcome, started, Instant::now()) {
             Next::Exit => return exit,
             Next::GiveUp(error) => {
@@ -526,6 +571,15 @@ fn execute<T>(
                     membership
                         .group
                         .restarting(membership.id, restart, delay, outcome);
+                }
+                if let Some(membership) = rounds {
+                    if let Some(generation) = membership.group.start_round(membership.id) {
+                        if let RoundEnd::ShuttingDown = membership.group.wait_round(generation) {
+                            // A sibling did not stop in time, or the group
+                            // is stopping: this failure is the worker's exit.
+                            return exit;
+                        }
+                    }
                 }
                 drop_quietly(exit);
                 if token.sleep(delay) {
@@ -585,7 +639,7 @@ impl Run<'_> {
             drop_quietly(exit);
             let message = format!(
                 "stalled: no heartbeat for {:?} (see `Worker::heartbeat`)",
-                pulse.window()
+                pulse.window().unwrap_or_default()
             );
             return Exit::Failed(Error::new(
                 self.name.clone(),

@@ -46,6 +46,7 @@ struct Service {
 }
 
 fn main() {
+    strategies::run();
     let report = App {
         fetchers: (1..=3).map(fetch).collect(),
         heartbeat: heartbeat(),
@@ -98,4 +99,30 @@ fn main() {
     assert_eq!(report.as_report().exit_code(), 0);
     let plain: threadkit::Report = report.into_report();
     assert_eq!(plain.records().len(), 1);
+}
+
+mod strategies {
+    use threadkit::{supervise, worker, Restart, Worker};
+
+    #[worker(restart = "on_failure", backoff = "0s..0s")]
+    fn stage(n: u32) -> u32 {
+        n
+    }
+
+    #[supervise(strategy = "rest_for_one")]
+    pub struct Pipeline {
+        pub first: Worker<u32>,
+        pub second: Worker<u32>,
+    }
+
+    pub fn run() {
+        let report = Pipeline {
+            first: stage(1),
+            second: stage(2),
+        }
+        .run();
+        assert_eq!(report.first.ok(), Some(1));
+        assert_eq!(report.second.ok(), Some(2));
+        let _ = Restart::never();
+    }
 }

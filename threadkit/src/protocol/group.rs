@@ -17,7 +17,10 @@ use super::records::Records;
 use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
-use crate::{Event, Exit, NotReady, ShutdownCause};
+use crate::{Event, Exit, NotReady, ShutdownCause, Strategy};
+
+mod rounds;
+pub(crate) use rounds::RoundEnd;
 
 /// A member's place in its group: a slot (reused once the member exited)
 /// and the spawn sequence number that tells one occupant from the next.
@@ -45,6 +48,7 @@ struct Watch {
     seq: u64,
     name: StdArc<str>,
     pulse: Arc<Pulse>,
+    window: Duration,
     /// The beat count at the last progress, and when that was.
     beats: usize,
     progress_at: Instant,
@@ -97,6 +101,14 @@ struct GroupState {
     heartbeat_epoch: u64,
     /// A monitor thread is watching `watched`.
     monitor_running: bool,
+    /// What else a restart takes along, and the round in progress.
+    strategy: Strategy,
+    round: Option<rounds::Round>,
+    /// Bumped each time a round is released.
+    round_generation: u64,
+    /// Members whose run a round took, with that round's generation, until
+    /// they ask (`Group::held_by_round`).
+    held: Vec<(u64, u64)>,
     next_listener: u64,
     /// How often the owner's wait condition was evaluated: lets tests show
     /// that the owner is woken per transition, not per exit or per tick.
@@ -209,7 +221,7 @@ impl GroupState {
         let mut stalled = Vec::new();
         let mut escalate = None;
         for watch in &mut self.watched {
-            let window = watch.pulse.window();
+            let window = watch.window;
             let (beats, idle) = watch.pulse.progress();
             if beats != watch.beats || idle {
                 watch.beats = beats;
@@ -293,6 +305,7 @@ impl GroupState {
         }
         if entry.member.pulse.is_some() {
             self.watched.retain(|watch| watch.seq != entry.seq);
+            self.leave_round(entry.seq, after);
         }
         let record = Record::new(
             entry.name,
@@ -369,6 +382,10 @@ impl Group {
                 watched: Vec::new(),
                 heartbeat_epoch: 0,
                 monitor_running: false,
+                strategy: Strategy::OneForOne,
+                round: None,
+                round_generation: 0,
+                held: Vec::new(),
                 next_listener: 0,
                 #[cfg(test)]
                 owner_checks: 0,
@@ -420,10 +437,15 @@ impl Group {
             state.not_ready += 1;
             state.ready_announced = false;
         }
-        let watched = member.pulse.clone().map(|pulse| Watch {
+        let heartbeat = member
+            .pulse
+            .as_ref()
+            .and_then(|pulse| Some((pulse.clone(), pulse.window()?)));
+        let watched = heartbeat.map(|(pulse, window)| Watch {
             seq,
             name: name.clone(),
             pulse,
+            window,
             beats: 0,
             progress_at: Instant::now(),
             stalled_at: None,

@@ -352,7 +352,7 @@ fn loom_restart_notices_race_the_record() {
 #[test]
 fn loom_a_stall_racing_the_end_of_a_run_is_all_or_nothing() {
     model(|| {
-        let pulse = Arc::new(Pulse::new(Duration::from_secs(1)));
+        let pulse = Arc::new(Pulse::new(Some(Duration::from_secs(1)), false));
         let run = CancelToken::new();
         pulse.start_run(run.clone());
         let monitor = {

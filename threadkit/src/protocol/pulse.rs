@@ -11,7 +11,12 @@ use crate::sync::{lock, AtomicBool, AtomicUsize, Mutex, Ordering};
 /// of threadkit-aware waits it is in (a cancel-aware sleep is not a stall),
 /// and the cancellation of its current run, which a stall cancels.
 pub(crate) struct Pulse {
-    window: Duration,
+    /// `None`: no heartbeat; the pulse only tracks runs, for a restart
+    /// strategy that cancels siblings' runs.
+    window: Option<Duration>,
+    /// The worker restarts and its group has a sibling strategy: a
+    /// sibling's restart cancels its runs.
+    in_strategy: bool,
     beats: AtomicUsize,
     idle: AtomicUsize,
     stalled: AtomicBool,
@@ -22,9 +27,10 @@ pub(crate) struct Pulse {
 }
 
 impl Pulse {
-    pub(crate) fn new(window: Duration) -> Self {
+    pub(crate) fn new(window: Option<Duration>, in_strategy: bool) -> Self {
         Pulse {
             window,
+            in_strategy,
             beats: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
             stalled: AtomicBool::new(false),
@@ -33,8 +39,18 @@ impl Pulse {
     }
 
     /// The longest a worker may go without a beat outside a known wait.
-    pub(crate) fn window(&self) -> Duration {
+    pub(crate) fn window(&self) -> Option<Duration> {
         self.window
+    }
+
+    pub(crate) fn in_strategy(&self) -> bool {
+        self.in_strategy
+    }
+
+    /// The token of the run in progress, to cancel it outside every lock
+    /// (a sibling's restart does): `None` between runs.
+    pub(crate) fn current_run(&self) -> Option<CancelToken> {
+        lock(&self.run).clone()
     }
 
     /// One beat: a relaxed load and store, not a read-modify-write, so that

@@ -1,0 +1,8 @@
+use threadkit::{supervise, Worker};
+
+#[supervise(strategy = "all_for_one")]
+struct App {
+    job: Worker<()>,
+}
+
+fn main() {}
