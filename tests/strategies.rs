@@ -157,3 +157,63 @@ fn a_sibling_that_ignores_the_round_fails_it_and_is_never_run_twice() {
     assert!(report.record("deaf").unwrap().exit().is_hung(), "{report}");
     drop(deaf);
 }
+
+/// Many small groups whose workers fail a few runs each, under both
+/// sibling strategies: rounds overlap, find siblings running, between runs
+/// or not started yet. Every group must finish (no round waits for ever),
+/// succeed, and never run a worker twice at once.
+#[test]
+fn random_rounds_finish_and_never_overlap_runs() {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for group in 0..60 {
+        let strategy = if group % 2 == 0 {
+            Strategy::OneForAll
+        } else {
+            Strategy::RestForOne
+        };
+        let supervisor = Supervisor::new().strategy(strategy);
+        let policy = immediate().max_restarts(1_000);
+        let mut handles = Vec::new();
+        for index in 0..3 {
+            let failing_runs = (next() % 4) as u32;
+            let running = Arc::new(AtomicBool::new(false));
+            handles.push((
+                failing_runs,
+                supervisor.spawn(Worker::restarting(
+                    format!("g{group}w{index}"),
+                    policy.clone(),
+                    move |ctx| {
+                        assert!(!running.swap(true, Ordering::SeqCst), "two runs at once");
+                        let outcome = if ctx.restarts() < failing_runs {
+                            Err("planned")
+                        } else {
+                            Ok(ctx.restarts())
+                        };
+                        running.store(false, Ordering::SeqCst);
+                        outcome
+                    },
+                )),
+            ));
+        }
+        let report = supervisor
+            .wait_timeout(BOUND)
+            .unwrap_or_else(|_| panic!("group {group} never finished"));
+        assert!(
+            report.is_success(),
+            "group {group} ({strategy:?}):\n{report}"
+        );
+        for (failing_runs, handle) in handles {
+            let restarts = handle.join().ok().expect("returned");
+            assert!(
+                restarts >= failing_runs,
+                "group {group}: {restarts} < {failing_runs}"
+            );
+        }
+    }
+}
