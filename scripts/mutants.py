@@ -97,6 +97,11 @@ MUTANTS = {
         "                if token.sleep(delay) {\n                    return Exit::Cancelled;\n                }",
         "                let _ = token.sleep(delay);",
     ),
+    "round_ticket_not_kept": (
+        "threadkit/src/protocol/group/rounds.rs",
+        "                state.held.push((*seq, generation));",
+        "                let _ = generation;",
+    ),
 }
 
 CHECKS = [

@@ -369,3 +369,51 @@ fn loom_a_stall_racing_the_end_of_a_run_is_all_or_nothing() {
         assert!(!pulse.is_stalled(), "no stall flag outlives its run");
     });
 }
+
+/// A member of a `one_for_all` group whose runs a round can cancel.
+fn strategic_member(group: &Arc<Group>, name: &str) -> (Arc<Shared<u8>>, MemberId) {
+    let pulse = Arc::new(Pulse::new(None, true));
+    let shared = Arc::new(Shared::with_pulse(Some(pulse)));
+    let id = group
+        .register(name.into(), false, false, &shared.member)
+        .unwrap();
+    (shared, id)
+}
+
+/// Strategies: a worker's restart round races the end of its sibling's
+/// run. The restarting worker's wait always ends released (loom reports a
+/// wait that never ends), and the sibling never misses the round: it
+/// either waited for it after its run, or holds a ticket that makes it
+/// wait before its next run.
+#[test]
+fn loom_a_round_racing_a_siblings_run_end_releases_and_holds_it() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::from_secs(3600)));
+        group.set_strategy(crate::Strategy::OneForAll);
+        let (_a, restarting) = strategic_member(&group, "a");
+        let (b, sibling) = strategic_member(&group, "b");
+        let pulse = b.member.pulse.clone().unwrap();
+        pulse.start_run(CancelToken::new());
+        let ends = {
+            let group = group.clone();
+            thread::spawn(move || {
+                pulse.end_run();
+                group.run_ended(sibling);
+                match group.held_by_round(sibling) {
+                    Some(generation) => {
+                        assert!(matches!(group.wait_round(generation), RoundEnd::Released));
+                        true
+                    }
+                    None => false,
+                }
+            })
+        };
+        let generation = group.start_round(restarting).expect("a sibling strategy");
+        assert!(matches!(group.wait_round(generation), RoundEnd::Released));
+        let waited = ends.join().unwrap();
+        assert!(
+            waited || group.held_by_round(sibling).is_some(),
+            "the sibling missed the round"
+        );
+    });
+}
