@@ -301,22 +301,39 @@ fn restart_policy(
     path: &Path,
     errors: &mut Errors,
 ) -> Option<(&'static str, LitStr)> {
+    let choices = [
+        ("never", "never"),
+        ("on_failure", "on_failure"),
+        ("always", "always"),
+    ];
     let lit = string_value("restart", value, path, "\"on_failure\"", errors)?;
-    let policy = match lit.value().as_str() {
-        "never" => "never",
-        "on_failure" => "on_failure",
-        "always" => "always",
-        other => {
+    choice(lit, "restart policy", &choices, errors)
+}
+
+/// The value `lit` names among `choices` (written, what it stands for),
+/// or an error listing them; `what` names the option's kind.
+fn choice(
+    lit: LitStr,
+    what: &str,
+    choices: &[(&str, &'static str)],
+    errors: &mut Errors,
+) -> Option<(&'static str, LitStr)> {
+    let written = lit.value();
+    match choices.iter().find(|(name, _)| *name == written) {
+        Some((_, meaning)) => Some((meaning, lit)),
+        None => {
+            let quoted: Vec<String> = choices
+                .iter()
+                .map(|(name, _)| format!("\"{name}\""))
+                .collect();
+            let quoted: Vec<&str> = quoted.iter().map(String::as_str).collect();
             errors.at(
                 &lit,
-                format_args!(
-                    "unknown restart policy `{other}`; expected `\"never\"`, `\"on_failure\"` or `\"always\"`"
-                ),
+                format_args!("unknown {what} `{written}`; expected {}", one_of(&quoted)),
             );
-            return None;
+            None
         }
-    };
-    Some((policy, lit))
+    }
 }
 
 /// An integer option: a literal or an expression (`256 * 1024`), not a
@@ -447,28 +464,20 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
     attr
 }
 
-/// `strategy = "one_for_one" | "one_for_all" | "rest_for_one"`.
+/// `strategy = "one_for_one" | "one_for_all" | "rest_for_one"`: the
+/// `Strategy` variant.
 fn strategy(
     value: Option<&Expr>,
     path: &Path,
     errors: &mut Errors,
 ) -> Option<(&'static str, LitStr)> {
+    let choices = [
+        ("one_for_one", "OneForOne"),
+        ("one_for_all", "OneForAll"),
+        ("rest_for_one", "RestForOne"),
+    ];
     let lit = string_value("strategy", value, path, "\"one_for_all\"", errors)?;
-    let variant = match lit.value().as_str() {
-        "one_for_one" => "OneForOne",
-        "one_for_all" => "OneForAll",
-        "rest_for_one" => "RestForOne",
-        other => {
-            errors.at(
-                &lit,
-                format_args!(
-                    "unknown strategy `{other}`; expected `\"one_for_one\"`, `\"one_for_all\"` or `\"rest_for_one\"`"
-                ),
-            );
-            return None;
-        }
-    };
-    Some((variant, lit))
+    choice(lit, "strategy", &choices, errors)
 }
 
 /// A name for a generated type: a string holding an identifier.
