@@ -101,7 +101,7 @@ mod daemon_service {
     use std::process::Command;
     use std::time::Duration;
 
-    use super::common::Watched;
+    use super::common::{FakeSystemd, Watched};
 
     /// Runs the example with `args`; once it is ready, sends `signal` (if
     /// any); returns its exit code and everything it printed.
@@ -132,14 +132,7 @@ mod daemon_service {
     /// and says `STOPPING=1` when SIGTERM starts the shutdown.
     #[test]
     fn it_speaks_the_systemd_notify_protocol() {
-        use std::os::unix::net::UnixDatagram;
-
-        let path = std::env::temp_dir().join(format!("threadkit-notify-{}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let systemd = UnixDatagram::bind(&path).unwrap();
-        systemd
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
+        let systemd = FakeSystemd::bind("notify");
         // As systemd does, the watchdog is addressed to the service's pid:
         // the shell execs the service, which keeps the shell's pid.
         let service = Watched::start(
@@ -147,14 +140,9 @@ mod daemon_service {
                 .arg("-c")
                 .arg("WATCHDOG_PID=$$ exec \"$0\"")
                 .arg(super::example_path("daemon_service"))
-                .env("NOTIFY_SOCKET", &path)
+                .env("NOTIFY_SOCKET", systemd.path())
                 .env("WATCHDOG_USEC", "100000"),
         );
-        let mut buffer = [0; 512];
-        let mut receive = || {
-            let length = systemd.recv(&mut buffer).expect("a notification");
-            String::from_utf8_lossy(&buffer[..length]).into_owned()
-        };
         let mut seen = Vec::new();
         // Ready, then at least two watchdog pings (every 50 ms).
         while seen
@@ -164,7 +152,7 @@ mod daemon_service {
             < 2
             || !seen.iter().any(|message| message.starts_with("READY=1\n"))
         {
-            seen.push(receive());
+            seen.push(systemd.receive());
         }
         let ready = seen
             .iter()
@@ -175,26 +163,18 @@ mod daemon_service {
             "{seen:?}"
         );
         service.signal("TERM");
-        loop {
-            let message = receive();
-            let stopping = message.starts_with("STOPPING=1\n");
-            seen.push(message);
-            if stopping {
-                break;
-            }
-        }
+        systemd.receive_until("STOPPING=1\n", &mut seen);
         assert!(
             seen.last().unwrap().contains("STATUS=stopping: signal 15"),
             "{seen:?}"
         );
         let (status, output, _) = service.finish(Duration::from_secs(60));
         assert_eq!(status.code(), Some(143), "{output}");
-        let last = receive();
+        let last = systemd.receive();
         assert!(
             last.contains("STATUS=finished with exit code 143"),
             "{last} after {seen:?}"
         );
-        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

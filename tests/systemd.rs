@@ -8,10 +8,9 @@
 
 mod common;
 
-use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
-use common::{child_of_this_binary, Watched};
+use common::{child_of_this_binary, FakeSystemd, Watched};
 use threadkit::{Supervisor, Worker};
 
 #[test]
@@ -41,30 +40,15 @@ fn child_process() {
 
 #[test]
 fn no_watchdog_ping_while_a_worker_is_stalled() {
-    let path = std::env::temp_dir().join(format!("threadkit-watchdog-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let systemd = UnixDatagram::bind(&path).unwrap();
-    systemd
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
+    let systemd = FakeSystemd::bind("watchdog");
     let child = Watched::start(
         child_of_this_binary("stalled_service")
-            .env("NOTIFY_SOCKET", &path)
+            .env("NOTIFY_SOCKET", systemd.path())
             .env("WATCHDOG_USEC", "20000"),
     );
-    let mut buffer = [0; 512];
     let mut messages = Vec::new();
-    loop {
-        let length = systemd.recv(&mut buffer).expect("a notification");
-        let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
-        let stopping = message.starts_with("STOPPING=1");
-        messages.push(message);
-        if stopping {
-            break;
-        }
-    }
+    systemd.receive_until("STOPPING=1", &mut messages);
     let (status, output, _) = child.finish(Duration::from_secs(60));
-    let _ = std::fs::remove_file(&path);
     assert_eq!(status.code(), Some(124), "{output}");
 
     let stalled = messages

@@ -158,3 +158,57 @@ impl Watched {
         (status, output.join("\n"), waited)
     }
 }
+
+/// A Unix datagram socket standing in for systemd's `$NOTIFY_SOCKET`; its
+/// file is removed when it goes.
+#[cfg(unix)]
+pub struct FakeSystemd {
+    socket: std::os::unix::net::UnixDatagram,
+    path: std::path::PathBuf,
+}
+
+#[cfg(unix)]
+impl FakeSystemd {
+    /// Binds a socket named after `name` and this process in the temp dir.
+    pub fn bind(name: &str) -> FakeSystemd {
+        let path = std::env::temp_dir().join(format!("threadkit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        FakeSystemd { socket, path }
+    }
+
+    /// What to put in `NOTIFY_SOCKET`.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// The next notification (at most a minute away).
+    pub fn receive(&self) -> String {
+        let mut buffer = [0; 512];
+        let length = self.socket.recv(&mut buffer).expect("a notification");
+        String::from_utf8_lossy(&buffer[..length]).into_owned()
+    }
+
+    /// Receives into `seen` up to and including the first notification
+    /// that starts with `prefix`.
+    pub fn receive_until(&self, prefix: &str, seen: &mut Vec<String>) {
+        loop {
+            let message = self.receive();
+            let found = message.starts_with(prefix);
+            seen.push(message);
+            if found {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for FakeSystemd {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
