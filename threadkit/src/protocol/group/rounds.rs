@@ -13,8 +13,6 @@ use crate::{ShutdownCause, Strategy};
 pub(super) struct Round {
     /// Whose restart started it (the cause if it fails).
     initiator: StdArc<str>,
-    /// Members (by seq) held until the round is released.
-    members: Vec<u64>,
     /// Members (by seq) whose cancelled run has not ended yet.
     pending: Vec<u64>,
     started: Instant,
@@ -46,7 +44,6 @@ impl GroupState {
     pub(super) fn leave_round(&mut self, seq: u64, after: &mut Aftermath) {
         self.held.retain(|(held, _)| *held != seq);
         if let Some(round) = &mut self.round {
-            round.members.retain(|member| *member != seq);
             round.pending.retain(|member| *member != seq);
             self.release_if_done(after);
         }
@@ -88,17 +85,11 @@ impl Group {
                     .then(|| (entry.seq, pulse.current_run()))
             })
             .collect();
-        let round = state.round.get_or_insert_with(|| Round {
+        state.round.get_or_insert_with(|| Round {
             initiator,
-            members: Vec::new(),
             pending: Vec::new(),
             started: Instant::now(),
         });
-        for seq in std::iter::once(id.seq).chain(affected.iter().map(|(seq, _)| *seq)) {
-            if !round.members.contains(&seq) {
-                round.members.push(seq);
-            }
-        }
         let generation = state.round_generation;
         // Each sibling is told, whenever it looks, that a round took its
         // run, even once the round was released.
