@@ -136,7 +136,8 @@ impl SystemdFeature for () {}
 
 /// The supervisor of a `#[supervise(systemd)]` group. A notifier that
 /// cannot start is reported on stderr: `start()` has no error to return.
-pub fn with_systemd<F: SystemdFeature>(supervisor: Supervisor) -> Supervisor {
+#[allow(unused_mut)] // without the feature nothing is set
+pub fn with_systemd<F: SystemdFeature>(mut supervisor: Supervisor) -> Supervisor {
     #[cfg(all(feature = "systemd", unix))]
     if let Err(error) = supervisor.start_systemd_notifier() {
         std::eprintln!("threadkit: systemd is not notified: {error}");

@@ -57,6 +57,10 @@ pub struct Supervisor {
     /// SIGINT/SIGTERM handling, stopped when this supervisor goes away.
     #[cfg(all(feature = "signals", unix))]
     signals: Option<crate::signals::SignalGuard>,
+    /// The systemd notifier, joined by `wait` so its last `STATUS=` is sent
+    /// before the owner goes on (and the process, perhaps, exits).
+    #[cfg(all(feature = "systemd", unix))]
+    systemd: Option<std::thread::JoinHandle<()>>,
 }
 
 struct ParentLink {
@@ -113,6 +117,8 @@ impl Supervisor {
             parent: None,
             #[cfg(all(feature = "signals", unix))]
             signals: None,
+            #[cfg(all(feature = "systemd", unix))]
+            systemd: None,
         }
     }
 
@@ -257,7 +263,9 @@ impl Supervisor {
     ///
     /// Without `$NOTIFY_SOCKET` (not started by systemd) it does nothing.
     /// Otherwise a thread of the group's own sends the datagrams and ends
-    /// with the group. A unit for such a service:
+    /// with the group; [`wait`](Supervisor::wait) returns only once the
+    /// final `STATUS=` was sent, so a `main` that exits right after loses
+    /// none. A unit for such a service:
     ///
     /// ```ini
     /// [Service]
@@ -283,14 +291,26 @@ impl Supervisor {
     /// # }
     /// ```
     #[cfg(all(feature = "systemd", unix))]
-    pub fn notify_systemd(self) -> std::io::Result<Self> {
+    pub fn notify_systemd(mut self) -> std::io::Result<Self> {
         self.start_systemd_notifier()?;
         Ok(self)
     }
 
     #[cfg(all(feature = "systemd", unix))]
-    pub(crate) fn start_systemd_notifier(&self) -> std::io::Result<()> {
-        crate::systemd::start(&self.group)
+    pub(crate) fn start_systemd_notifier(&mut self) -> std::io::Result<()> {
+        if self.systemd.is_none() {
+            self.systemd = crate::systemd::start(&self.group)?;
+        }
+        Ok(())
+    }
+
+    /// Once the group finished: lets the systemd notifier send its last
+    /// status (it ends at `Finished`, so this waits for one datagram).
+    fn finish_notifying(&mut self) {
+        #[cfg(all(feature = "systemd", unix))]
+        if let Some(notifier) = self.systemd.take() {
+            let _ = notifier.join();
+        }
     }
 
     /// How many finished workers' [`Record`](crate::Record)s the group keeps
@@ -515,9 +535,11 @@ impl Supervisor {
     /// let report = supervisor.wait();
     /// assert_eq!(report.exit_code(), 101);
     /// ```
-    pub fn wait(self) -> Report {
+    pub fn wait(mut self) -> Report {
         // Without a deadline the wait only ends with the group finished.
-        self.group.wait(None).unwrap_or_else(|| self.group.report())
+        let report = self.group.wait(None).unwrap_or_else(|| self.group.report());
+        self.finish_notifying();
+        report
     }
 
     /// Like [`wait`](Supervisor::wait), but gives up after `timeout` and
@@ -540,9 +562,12 @@ impl Supervisor {
     /// let report = supervisor.wait_timeout(Duration::from_secs(60)).unwrap();
     /// assert!(report.is_success());
     /// ```
-    pub fn wait_timeout(self, timeout: Duration) -> Result<Report, Supervisor> {
+    pub fn wait_timeout(mut self, timeout: Duration) -> Result<Report, Supervisor> {
         match self.group.wait(deadline_after(timeout)) {
-            Some(report) => Ok(report),
+            Some(report) => {
+                self.finish_notifying();
+                Ok(report)
+            }
             None => Err(self),
         }
     }

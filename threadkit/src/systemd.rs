@@ -10,6 +10,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{never, select, Receiver};
@@ -18,12 +19,12 @@ use sd_notify::NotifyState;
 use crate::protocol::Group;
 use crate::{Event, ShutdownCause};
 
-/// Starts the notifier of `group`, or does nothing (`Ok`) when
-/// `$NOTIFY_SOCKET` is not set: the process is not a systemd `Type=notify`
-/// service.
-pub(crate) fn start(group: &Arc<Group>) -> io::Result<()> {
+/// Starts the notifier of `group` (`None` when `$NOTIFY_SOCKET` is not
+/// set: the process is not a systemd `Type=notify` service). It ends after
+/// the group's `Finished`.
+pub(crate) fn start(group: &Arc<Group>) -> io::Result<Option<JoinHandle<()>>> {
     if std::env::var_os("NOTIFY_SOCKET").is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let (id, events) = group.subscribe();
     let ready = group.when_ready();
@@ -38,7 +39,7 @@ pub(crate) fn start(group: &Arc<Group>) -> io::Result<()> {
             Notifier::default().run(&group, events, ready, watchdog);
             group.unsubscribe(id);
         })
-        .map(drop)
+        .map(Some)
 }
 
 /// What the notifier has seen, for `STATUS=`.
