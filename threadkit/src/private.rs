@@ -136,12 +136,16 @@ impl SystemdFeature for () {}
 
 /// The supervisor of a `#[supervise(systemd)]` group. A notifier that
 /// cannot start is reported on stderr: `start()` has no error to return.
-#[allow(unused_mut)] // without the feature nothing is set
-pub fn with_systemd<F: SystemdFeature>(mut supervisor: Supervisor) -> Supervisor {
+pub fn with_systemd<F: SystemdFeature>(supervisor: Supervisor) -> Supervisor {
     #[cfg(all(feature = "systemd", unix))]
-    if let Err(error) = supervisor.start_systemd_notifier() {
-        std::eprintln!("threadkit: systemd is not notified: {error}");
+    {
+        let mut supervisor = supervisor;
+        if let Err(error) = supervisor.start_systemd_notifier() {
+            std::eprintln!("threadkit: systemd is not notified: {error}");
+        }
+        supervisor
     }
+    #[cfg(not(all(feature = "systemd", unix)))]
     supervisor
 }
 
