@@ -330,3 +330,191 @@ fn a_worker_that_never_announces_fails_the_start_once_its_restarts_are_spent() {
     }
     assert_eq!(supervisor.wait().records()[0].restarts(), 2);
 }
+
+#[test]
+fn a_zero_window_makes_max_restarts_a_total() {
+    let runs = Arc::new(AtomicU32::new(0));
+    let counted = runs.clone();
+    let policy = Restart::on_failure()
+        .max_restarts(2)
+        .within(Duration::ZERO)
+        .backoff(Duration::ZERO, Duration::ZERO);
+    let supervisor = Supervisor::new();
+    supervisor.spawn(Worker::restarting("flaky", policy, move |_| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        Err::<(), _>("down")
+    }));
+    let report = supervisor.wait();
+    assert_eq!(runs.load(Ordering::SeqCst), 3, "{report}");
+    assert_eq!(report.records()[0].restarts(), 2);
+    assert_eq!(report.exit_code(), 1);
+}
+
+/// A body that fails at once every time does not spin: each run starts
+/// only after the delay its `Restarting` event announced, and the limit
+/// still trips.
+#[test]
+fn a_worker_failing_at_once_every_time_waits_each_announced_backoff() {
+    let starts = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = starts.clone();
+    let policy = Restart::on_failure()
+        .max_restarts(8)
+        .within(LONG)
+        .backoff(Duration::from_millis(20), Duration::from_millis(40));
+    let supervisor = Supervisor::new();
+    let events = supervisor.events();
+    supervisor.spawn(Worker::restarting("crashing", policy, move |_| {
+        seen.lock().unwrap().push(std::time::Instant::now());
+        Err::<(), _>("crash")
+    }));
+    let report = supervisor.wait();
+    let delays: Vec<Duration> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Restarting { delay, .. } => Some(delay),
+            _ => None,
+        })
+        .collect();
+    let starts = starts.lock().unwrap();
+    assert_eq!(starts.len(), 9, "{report}");
+    assert_eq!(delays.len(), 8);
+    for (restart, delay) in delays.iter().enumerate() {
+        let gap = starts[restart + 1] - starts[restart];
+        assert!(
+            gap >= *delay,
+            "restart {} came after {gap:?}, announced {delay:?}",
+            restart + 1
+        );
+        assert!(*delay <= Duration::from_millis(40), "the cap is exceeded");
+    }
+    // Full jitter draws each delay below its ceiling: eight draws all under
+    // a millisecond would mean no backoff at all.
+    assert!(delays.iter().sum::<Duration>() > Duration::from_millis(8));
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.records()[0].restarts(), 8);
+}
+
+/// A daemon with `always` runs again after each return until the group
+/// completes; then it is cancelled, not restarted.
+#[test]
+fn a_restarting_daemon_runs_until_the_group_completes() {
+    let (third, on_third) = unbounded::<()>();
+    let supervisor = Supervisor::new();
+    let events = supervisor.events();
+    let daemon = supervisor.spawn(
+        Worker::restarting("poller", immediate(Restart::always()), move |ctx| {
+            if ctx.restarts() == 3 {
+                let _ = third.send(());
+                ctx.sleep(LONG)?;
+            }
+            Ok::<_, threadkit::Cancelled>(ctx.restarts())
+        })
+        .daemon(true),
+    );
+    supervisor.spawn(Worker::infallible("job", move |_| on_third.recv().is_ok()));
+    let report = supervisor.wait();
+    assert!(daemon.join().is_cancelled(), "{report}");
+    assert_eq!(report.shutdown_cause(), Some(&ShutdownCause::Completed));
+    assert_eq!(report.record("poller").unwrap().restarts(), 3);
+    assert_eq!(report.exit_code(), 0);
+    let events: Vec<Event> = events.iter().collect();
+    let shutdown = events
+        .iter()
+        .position(|event| matches!(event, Event::ShutdownStarted { .. }))
+        .expect("a shutdown");
+    assert!(
+        !events[shutdown..]
+            .iter()
+            .any(|event| matches!(event, Event::Restarting { .. })),
+        "restarted after the shutdown began: {events:?}"
+    );
+}
+
+/// A worker restarting as fast as it can while the owner cancels: however
+/// the two race, it ends cancelled, the group does not fail, and the
+/// record counts exactly the restarts announced.
+#[test]
+fn a_restart_racing_a_shutdown_ends_cancelled_and_counted() {
+    for round in 0..50 {
+        let supervisor = Supervisor::new();
+        let events = supervisor.events();
+        let (running, on_running) = unbounded::<()>();
+        let handle = supervisor.spawn(Worker::restarting(
+            "racer",
+            immediate(Restart::on_failure().max_restarts(u32::MAX)),
+            move |_| {
+                let _ = running.send(());
+                Err::<(), _>("again")
+            },
+        ));
+        for _ in 0..=(round % 5) {
+            on_running.recv().unwrap();
+        }
+        supervisor.cancel();
+        let report = supervisor.wait();
+        assert!(handle.join().is_cancelled(), "round {round}: {report}");
+        assert_eq!(report.exit_code(), 0, "round {round}: {report}");
+        let announced = restart_events(&events).len() as u32;
+        assert_eq!(report.records()[0].restarts(), announced, "round {round}");
+    }
+}
+
+/// Nested groups with different strategies: a child group under
+/// `one_for_all` that spends its restarts fails its parent's worker once,
+/// and the parent's `one_for_one` policy restarts that worker alone.
+#[test]
+fn a_child_groups_escalation_is_one_failure_of_its_parent() {
+    let parent = Supervisor::new().strategy(threadkit::Strategy::OneForOne);
+    let events = parent.events();
+    let (bystander_started, on_bystander) = unbounded::<()>();
+    let bystander = parent.spawn(Worker::restarting(
+        "bystander",
+        immediate(Restart::on_failure()),
+        move |ctx| {
+            let _ = bystander_started.send(());
+            ctx.sleep(LONG)?;
+            Ok::<_, threadkit::Cancelled>(ctx.restarts())
+        },
+    ));
+    on_bystander.recv().unwrap();
+    let nested = parent.spawn(Worker::restarting(
+        "nested",
+        immediate(Restart::on_failure()),
+        |ctx| {
+            if ctx.restarts() > 0 {
+                return Ok(ctx.restarts());
+            }
+            let child = Supervisor::child_of(ctx).strategy(threadkit::Strategy::OneForAll);
+            child.spawn(Worker::restarting(
+                "leaf",
+                immediate(Restart::on_failure().max_restarts(2)),
+                |_| Err::<(), _>("leaf down"),
+            ));
+            child.spawn(Worker::restarting(
+                "sibling",
+                immediate(Restart::on_failure()),
+                |ctx| ctx.sleep(LONG),
+            ));
+            child.wait().into_result().map(|_| 0)
+        },
+    ));
+    assert_eq!(nested.join().ok(), Some(1));
+    parent.cancel();
+    let report = parent.wait();
+    assert!(bystander.join().is_cancelled(), "{report}");
+    assert_eq!(report.record("bystander").unwrap().restarts(), 0);
+    let nested = report.record("nested").unwrap();
+    assert_eq!(nested.restarts(), 1, "{report}");
+    assert_eq!(
+        nested.last_failure().unwrap().to_string(),
+        "failed: worker `leaf` failed: leaf down"
+    );
+    assert_eq!(
+        restart_events(&events)
+            .iter()
+            .map(|(worker, ..)| worker.as_str())
+            .collect::<Vec<_>>(),
+        ["nested"]
+    );
+    assert_eq!(report.exit_code(), 0);
+}

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use common::{os_threads, threads_back_to};
 use threadkit::channel::{bounded, select, Receiver, Sender};
 use threadkit::{
-    BoxError, Cancelled, Event, Exit, Report, Restart, ShutdownCause, Supervisor, Worker,
+    BoxError, Cancelled, Event, Exit, Report, Restart, ShutdownCause, Strategy, Supervisor, Worker,
 };
 
 /// Shutdown timeout of a group where every worker cooperates: long, so that
@@ -182,6 +182,12 @@ struct Plan {
     /// Per worker: a heartbeat whose window no run reaches, so that its
     /// per-run cancellation is exercised without any stall.
     heartbeats: Vec<bool>,
+    /// Under `one_for_all` and `rest_for_one`, a failing run also restarts
+    /// its siblings that have a policy: their restart counts can exceed
+    /// their own planned failures, so their limits are generous and only
+    /// workers whose planned behaviour succeeds or waits get a policy (a
+    /// planned failure would otherwise be retried up to that limit).
+    strategy: Strategy,
 }
 
 impl Plan {
@@ -209,12 +215,21 @@ impl Plan {
             3 => Owner::Drops,
             _ => Owner::CancelsLater,
         };
+        let strategy = match rng.below(4) {
+            0 => Strategy::OneForAll,
+            1 => Strategy::RestForOne,
+            _ => Strategy::OneForOne,
+        };
         // A sibling spawner cut short by the shutdown would leave its
         // planned sibling unspawned: it is never restarted.
+        let restartable = |behaviour: Behaviour| match strategy {
+            Strategy::OneForOne => behaviour != SpawnSibling,
+            _ => !matches!(behaviour, SpawnSibling | Stubborn | Fail | Panic),
+        };
         let restarts: Vec<u32> = workers
             .iter()
             .map(|(behaviour, _)| {
-                if *behaviour != SpawnSibling && rng.chance(4) {
+                if restartable(*behaviour) && rng.chance(4) {
                     1 + rng.below(3) as u32
                 } else {
                     0
@@ -236,7 +251,22 @@ impl Plan {
             drop_listener: rng.chance(3),
             waits_ready: rng.chance(2),
             restarts,
+            strategy,
         }
+    }
+
+    /// Whether a worker that announces readiness may be cancelled before its
+    /// first run: a restart round holds siblings that have a policy, and the
+    /// shutdown can begin while they wait.
+    fn may_hold_announcers(&self) -> bool {
+        self.restarts_siblings()
+            && (0..self.workers.len())
+                .any(|index| self.readiness[index] == Some(true) && self.restarts[index] > 0)
+    }
+
+    /// Whether a failing run restarts siblings too.
+    fn restarts_siblings(&self) -> bool {
+        self.strategy != Strategy::OneForOne
     }
 
     /// Whether every worker that declares readiness announces it.
@@ -266,6 +296,7 @@ fn body(
     name: String,
     announces: bool,
     failing_runs: u32,
+    max_restarts: u32,
     gate: Receiver<()>,
     spawner: threadkit::Spawner,
 ) -> Worker<Box<dyn std::any::Any + Send>> {
@@ -317,10 +348,17 @@ fn body(
         return Worker::new(worker_name, run);
     }
     let policy = Restart::on_failure()
-        .max_restarts(failing_runs)
+        .max_restarts(max_restarts)
         .within(Duration::from_secs(3600))
         .backoff(Duration::ZERO, Duration::from_millis(1));
+    // Two runs of one worker at once would be a broken restart round.
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(false));
     Worker::restarting(worker_name, policy, move |ctx| {
+        assert!(
+            !running.swap(true, Ordering::SeqCst),
+            "two runs of one worker at once"
+        );
+        let _running = ClearOnDrop(&running);
         if ctx.restarts() < failing_runs {
             if announces {
                 ctx.ready();
@@ -331,10 +369,21 @@ fn body(
     })
 }
 
+/// Marks a run over, however it ends.
+struct ClearOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Runs one planned group and checks it; `Err` describes the violation.
 fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
     let (release, gate) = bounded::<()>(0);
-    let supervisor = Supervisor::new().shutdown_timeout(plan.timeout());
+    let supervisor = Supervisor::new()
+        .shutdown_timeout(plan.timeout())
+        .strategy(plan.strategy);
     let events = supervisor.events();
     if plan.drop_listener {
         drop(supervisor.events());
@@ -349,6 +398,11 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
             name,
             readiness == Some(true),
             plan.restarts[index],
+            if plan.restarts_siblings() {
+                1_000
+            } else {
+                plan.restarts[index]
+            },
             gate.clone(),
             spawner.clone(),
         )
@@ -382,6 +436,7 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
         };
         match supervisor.wait_ready(bound) {
             Ok(()) if plan.all_announce() => {}
+            Err(_) if plan.may_hold_announcers() => {}
             Err(threadkit::NotReady::Exited { worker, .. }) if !plan.all_announce() => {
                 let index: usize = worker
                     .rsplit("_w")
@@ -552,10 +607,13 @@ fn check(
                 let planned = failing_runs.get(record.name()).copied().unwrap_or(0);
                 let announced = restart_events.get(record.name()).copied().unwrap_or(0);
                 let after_shutdown = shutdown_at.is_some_and(|shutdown| shutdown < at);
-                let exact = if after_shutdown {
-                    record.restarts() <= planned
-                } else {
-                    record.restarts() == planned
+                let exact = match (after_shutdown, plan.restarts_siblings()) {
+                    (true, false) => record.restarts() <= planned,
+                    (false, false) => record.restarts() == planned,
+                    // Rounds restart siblings: at least the planned
+                    // failures, unless the shutdown cut them short.
+                    (true, true) => planned > 0 || record.restarts() == 0,
+                    (false, true) => record.restarts() >= planned,
                 };
                 if !exact || announced != record.restarts() {
                     return Err(format!(
@@ -727,7 +785,8 @@ fn check(
         .iter()
         .filter(|ready| **ready == Some(true))
         .count();
-    if announced != announcing {
+    let held = plan.may_hold_announcers() && announced < announcing;
+    if announced != announcing && !held {
         return Err(format!(
             "{announced} Ready events for {announcing} announcing workers: {}",
             context()
@@ -737,8 +796,9 @@ fn check(
         .iter()
         .filter(|event| matches!(event, Event::GroupReady))
         .count();
-    let expected_ready =
-        usize::from(plan.declares_readiness() && plan.all_announce() && plan.owner != Owner::Drops);
+    let expected_ready = usize::from(
+        plan.declares_readiness() && plan.all_announce() && plan.owner != Owner::Drops && !held,
+    );
     if group_ready != expected_ready {
         return Err(format!(
             "{group_ready} GroupReady events, expected {expected_ready}: {}",

@@ -92,6 +92,16 @@ pub enum Event {
     /// Only for groups where some worker declared readiness; sent again only
     /// if a worker spawned later made the group unready.
     GroupReady,
+    /// The systemd notifier (see
+    /// [`Supervisor::notify_systemd`](crate::Supervisor::notify_systemd))
+    /// could not send to `$NOTIFY_SOCKET`. Sent once, for the first error;
+    /// the group keeps running and the notifier keeps trying, so a socket
+    /// that comes back is used again. systemd itself will not see the
+    /// process become ready: a `Type=notify` unit then fails its start.
+    NotifyFailed {
+        /// What the send reported.
+        error: Arc<std::io::Error>,
+    },
     /// The group began shutting down: every running worker was cancelled and
     /// has `timeout` to exit before it is reported hung.
     ShutdownStarted {

@@ -423,9 +423,10 @@ impl Report {
         self.cause.as_ref()
     }
 
-    /// `Ok(self)` on success, otherwise a [`ReportError`] whose source is
+    /// `Ok(self)` on success, otherwise a [`ReportError`] that says what
     /// the first failure's [`Error`](crate::Error) or
-    /// [`Panic`](crate::Panic), so that `?` and anyhow show the cause.
+    /// [`Panic`](crate::Panic) says, and whose source is that failure's
+    /// cause, so that `?` and anyhow show each link of the chain once.
     ///
     /// # Errors
     ///
@@ -445,7 +446,7 @@ impl Report {
     ///
     /// let error = run().unwrap_err();
     /// assert_eq!(error.to_string(), "worker `db` failed");
-    /// assert_eq!(error.source().unwrap().source().unwrap().to_string(), "connection refused");
+    /// assert_eq!(error.source().unwrap().to_string(), "connection refused");
     /// ```
     pub fn into_result(self) -> Result<Report, ReportError> {
         if self.is_success() {
@@ -667,9 +668,11 @@ impl fmt::Debug for ReportError {
 
 impl StdError for ReportError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        // The failure's own message is this error's message: its source
+        // is the next link, so a chain prints each cause once.
         match self.failure()?.exit() {
-            Exit::Failed(error) => Some(error),
-            Exit::Panicked(panic) => Some(panic),
+            Exit::Failed(error) => error.source(),
+            Exit::Panicked(panic) => panic.source(),
             _ => None,
         }
     }

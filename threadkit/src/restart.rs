@@ -323,6 +323,18 @@ impl Restarts {
         self.count
     }
 
+    /// Whether the policy would restart after `exit` at `now`, without
+    /// counting anything: for a run that ended as its worker was cancelled.
+    pub(crate) fn would_restart(&self, exit: &Exit<()>, now: Instant) -> bool {
+        let window = self.policy.within;
+        let recent = self
+            .recent
+            .iter()
+            .filter(|at| window.is_zero() || now.saturating_duration_since(**at) < window)
+            .count();
+        self.policy.wants(exit) && recent < self.policy.max_restarts as usize
+    }
+
     /// Decides what follows an incarnation that started at `started` and
     /// ended with `exit`, at `now`.
     pub(crate) fn after(

@@ -47,7 +47,8 @@ pub(crate) fn start(group: &Arc<Group>) -> io::Result<Option<JoinHandle<()>>> {
 struct Notifier {
     running: usize,
     restarts: u64,
-    /// The first send error, reported once on stderr.
+    /// The first send error was reported (once, as `Event::NotifyFailed`
+    /// and on stderr, which journald keeps).
     failed: bool,
 }
 
@@ -67,7 +68,7 @@ impl Notifier {
             select! {
                 recv(events) -> event => match event {
                     Ok(event) => {
-                        if !self.on_event(&event) {
+                        if !self.on_event(group, &event) {
                             return;
                         }
                     }
@@ -77,7 +78,7 @@ impl Notifier {
                     ready = None;
                     if signal.is_ok() {
                         let status = format!("ready: {} workers running", self.running);
-                        self.send(&[NotifyState::Ready, NotifyState::Status(&status)]);
+                        self.send(group, &[NotifyState::Ready, NotifyState::Status(&status)]);
                     }
                 },
                 recv(ping_at) -> _ => {
@@ -85,7 +86,7 @@ impl Notifier {
                     // `WatchdogSec=` restarts a process whose threads are
                     // stuck.
                     if !group.is_stalled() {
-                        self.send(&[NotifyState::Watchdog]);
+                        self.send(group, &[NotifyState::Watchdog]);
                     }
                     next_ping = watchdog.map(|every| Instant::now() + every);
                 },
@@ -94,13 +95,13 @@ impl Notifier {
     }
 
     /// Reports `event`; `false` once the group finished.
-    fn on_event(&mut self, event: &Event) -> bool {
+    fn on_event(&mut self, group: &Group, event: &Event) -> bool {
         match event {
             Event::Started { .. } => self.running += 1,
             Event::Exited(_) => self.running = self.running.saturating_sub(1),
             Event::Stalled { worker, silent_for } => {
                 let status = format!("stalled: {worker}, silent for {silent_for:?}");
-                self.send(&[NotifyState::Status(&status)]);
+                self.send(group, &[NotifyState::Status(&status)]);
             }
             Event::Restarting {
                 worker,
@@ -111,7 +112,7 @@ impl Notifier {
                 self.restarts += 1;
                 let status =
                     format!("restarting {worker} in {delay:?} (restart {restart}) after: {exit}");
-                self.send(&[NotifyState::Status(&status)]);
+                self.send(group, &[NotifyState::Status(&status)]);
             }
             Event::ShutdownStarted { cause, .. } => {
                 let why = match cause {
@@ -121,14 +122,17 @@ impl Notifier {
                     ShutdownCause::Signal { signal } => format!("signal {signal}"),
                 };
                 let status = format!("stopping: {why}");
-                self.send(&[NotifyState::Stopping, NotifyState::Status(&status)]);
+                self.send(
+                    group,
+                    &[NotifyState::Stopping, NotifyState::Status(&status)],
+                );
             }
             Event::Finished { exit_code } => {
                 let status = format!(
                     "finished with exit code {exit_code} after {} restarts",
                     self.restarts
                 );
-                self.send(&[NotifyState::Status(&status)]);
+                self.send(group, &[NotifyState::Status(&status)]);
                 return false;
             }
             _ => {}
@@ -136,11 +140,14 @@ impl Notifier {
         true
     }
 
-    fn send(&mut self, states: &[NotifyState<'_>]) {
+    fn send(&mut self, group: &Group, states: &[NotifyState<'_>]) {
         if let Err(error) = sd_notify::notify(false, states) {
             if !self.failed {
                 self.failed = true;
                 eprintln!("threadkit: cannot notify systemd: {error}");
+                group.tell(Event::NotifyFailed {
+                    error: Arc::new(error),
+                });
             }
         }
     }

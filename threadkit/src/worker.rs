@@ -541,10 +541,23 @@ fn execute<T>(
         if let Some(membership) = rounds {
             membership.group.run_ended(membership.id);
         }
+        let outcome = exit.outcome();
         if token.is_cancelled() {
+            // A failure that came with the cancellation (or was caused by
+            // it) and that the policy would have restarted is not the
+            // worker's exit: a moment later it would have been cut short in
+            // its backoff. The record still shows it as the last failure.
+            if outcome.is_failure() && restarts.would_restart(&outcome, Instant::now()) {
+                if let Some(membership) = &membership {
+                    membership
+                        .group
+                        .failed_while_cancelled(membership.id, outcome);
+                }
+                drop_quietly(exit);
+                return Exit::Cancelled;
+            }
             return exit;
         }
-        let outcome = exit.outcome();
         // A sibling's restart cancelled this run: run again with it.
         if let Some(membership) = rounds {
             if let Some(generation) = membership.group.held_by_round(membership.id) {

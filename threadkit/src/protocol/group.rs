@@ -533,6 +533,13 @@ impl Group {
         }
     }
 
+    /// Tells the listeners `event`, which no transition of the group caused
+    /// (what a helper thread such as the systemd notifier saw).
+    #[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+    pub(crate) fn tell(&self, event: Event) {
+        lock(&self.state).emit(|| event);
+    }
+
     /// Whether some running member's current run is stalled.
     #[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
     pub(crate) fn is_stalled(&self) -> bool {
@@ -590,6 +597,20 @@ impl Group {
             delay,
             exit,
         });
+    }
+
+    /// Member `id`'s run failed as it was cancelled, with a failure its
+    /// policy would have restarted: kept as its last failure, not restarted.
+    pub(crate) fn failed_while_cancelled(&self, id: MemberId, exit: Exit<()>) {
+        let mut state = lock(&self.state);
+        if let Some(entry) = state
+            .live
+            .get_mut(id.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.seq == id.seq)
+        {
+            entry.last_failure = Some(exit);
+        }
     }
 
     /// Member `id` announced that it is ready (once; later calls, and calls
