@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
-use crate::protocol::{CancelToken, Membership, Pulse};
+use crate::protocol::{CancelToken, HookId, Membership, Pulse};
 use crate::sync::Arc as SyncArc;
 
 /// A running worker's view of itself: its name and its cancellation.
@@ -337,6 +337,97 @@ impl Context {
     /// ```
     pub fn cancelled(&self) -> Receiver<Infallible> {
         self.token.receiver()
+    }
+
+    /// Runs `hook` once when this run of the worker is cancelled, or now if
+    /// it already is: how a worker blocked in a call that knows nothing of
+    /// threadkit (a socket read, a `recv` on a channel of its own) is woken.
+    /// The hook shuts the socket down, or drops the channel's last sender,
+    /// and the blocked call returns.
+    ///
+    /// The hook runs on the thread that cancels, outside every threadkit
+    /// lock. When the group cancels its workers (a shutdown), hooks run
+    /// only after every worker was cancelled and the owner woken, so a slow
+    /// hook delays no one's cancellation. Keep it short: it runs on someone
+    /// else's thread. A hook that panics is caught (the panic hook prints
+    /// it) and does not stop the others.
+    ///
+    /// The hook stays registered while the returned [`OnCancel`] lives;
+    /// dropping it removes a hook that has not run, so a worker that blocks
+    /// in a loop registers one per iteration and keeps none.
+    ///
+    /// # Examples
+    ///
+    /// A worker blocked reading a TCP stream, released by its cancellation:
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::net::{Shutdown, TcpListener, TcpStream};
+    /// use threadkit::{Cancelled, Context, Supervisor, Worker};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let client = TcpStream::connect(listener.local_addr()?)?;
+    /// let (_server_side, _) = listener.accept()?; // never writes
+    ///
+    /// let supervisor = Supervisor::new();
+    /// supervisor.spawn(Worker::new("reader", move |ctx: &Context| {
+    ///     let closer = client.try_clone().expect("a second handle");
+    ///     let _hook = ctx.on_cancel(move || {
+    ///         let _ = closer.shutdown(Shutdown::Both);
+    ///     });
+    ///     let mut buffer = [0; 64];
+    ///     let read = (&client).read(&mut buffer); // blocks until the hook runs
+    ///     ctx.check()?;
+    ///     Ok::<_, Cancelled>(read.map_or(0, |n| n))
+    /// }));
+    /// supervisor.cancel();
+    /// let report = supervisor.wait();
+    /// assert!(report.records()[0].exit().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use = "dropping the guard removes the hook at once"]
+    pub fn on_cancel(&self, hook: impl FnOnce() + Send + 'static) -> OnCancel {
+        let id = self.token.on_cancel_user(Box::new(hook));
+        OnCancel {
+            token: self.token.clone(),
+            id,
+        }
+    }
+}
+
+/// Keeps a hook registered with [`Context::on_cancel`]; dropping it removes
+/// the hook if it has not run yet.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::Worker;
+///
+/// let exit = Worker::infallible("tidy", |ctx| {
+///     for _ in 0..3 {
+///         let _hook = ctx.on_cancel(|| println!("cancelled"));
+///         // ... a blocking step that the hook would release ...
+///     } // each iteration's hook is removed here
+/// })
+/// .run();
+/// assert!(exit.is_success());
+/// ```
+pub struct OnCancel {
+    token: CancelToken,
+    id: Option<HookId>,
+}
+
+impl Drop for OnCancel {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.token.remove_hook(id);
+        }
+    }
+}
+
+impl fmt::Debug for OnCancel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnCancel").finish_non_exhaustive()
     }
 }
 

@@ -33,7 +33,7 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use context::{current, Cancelled, Context};
+pub use context::{current, Cancelled, Context, OnCancel};
 pub use error::{BoxError, Error};
 pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
 pub use exit::{Exit, ExitError, ExitKind};

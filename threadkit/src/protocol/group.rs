@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::records::Records;
+use super::token::{defer_user_hooks, run_user_hooks};
 use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
@@ -147,12 +148,15 @@ impl Aftermath {
             senders,
             ready_watchers,
         } = self;
-        for token in &cancel {
-            token.cancel();
-        }
+        let user_hooks = defer_user_hooks(|| {
+            for token in &cancel {
+                token.cancel();
+            }
+        });
         if wake_owner {
             group.changed.notify_all();
         }
+        run_user_hooks(user_hooks);
         drop_quietly(cancel);
         drop_quietly(members);
         drop_quietly(senders);

@@ -5,10 +5,66 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::sync::{deadline_after, lock, wait_until, Arc, AtomicBool, Condvar, Mutex, Ordering};
+use std::cell::RefCell;
+
+use crate::sync::{
+    deadline_after, lock, thread_local, wait_until, Arc, AtomicBool, Condvar, Mutex, Ordering,
+};
 
 /// Something to run once when a token is cancelled.
 pub(crate) type CancelHook = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// Users' hooks that cancellations on this thread came across while a
+    /// group was cancelling its members (see `defer_user_hooks`).
+    static DEFERRED: RefCell<Option<Vec<CancelHook>>> = RefCell::new(None);
+}
+
+/// Runs `cancelling`; the users' hooks (`CancelToken::on_cancel_user`)
+/// that its cancellations reach are returned instead of run, so that a
+/// group cancels every member and wakes its owner before any user code
+/// runs. Nested calls (a child group cancelled by its parent's hook) leave
+/// the hooks to the outermost one.
+pub(crate) fn defer_user_hooks(cancelling: impl FnOnce()) -> Vec<CancelHook> {
+    let outermost = DEFERRED
+        .try_with(|deferred| {
+            let mut deferred = deferred.borrow_mut();
+            let outermost = deferred.is_none();
+            if outermost {
+                *deferred = Some(Vec::new());
+            }
+            outermost
+        })
+        .unwrap_or(false);
+    cancelling();
+    if !outermost {
+        return Vec::new();
+    }
+    DEFERRED
+        .try_with(|deferred| deferred.borrow_mut().take())
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Runs users' hooks, each behind `catch_unwind`: a panicking hook (its
+/// message printed by the panic hook) cannot stop the others.
+pub(crate) fn run_user_hooks(hooks: Vec<CancelHook>) {
+    for hook in hooks {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
+    }
+}
+
+/// A user's hook: deferred while a group cancels its members, else run now.
+fn run_user_hook(hook: CancelHook) {
+    let mut hook = Some(hook);
+    let _ = DEFERRED.try_with(|deferred| {
+        if let Some(deferred) = deferred.borrow_mut().as_mut() {
+            deferred.extend(hook.take());
+        }
+    });
+    run_user_hooks(hook.into_iter().collect());
+}
 
 /// Names a hook registered with [`CancelToken::on_cancel`], to remove it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +81,25 @@ struct TokenState {
     /// hears that the worker it runs in was cancelled. Removed again when
     /// the child group finishes, so a worker that runs child groups in a
     /// loop keeps none of them.
-    hooks: Vec<(HookId, CancelHook)>,
+    hooks: Vec<(HookId, Hook)>,
     next_hook: u64,
+}
+
+/// Threadkit's own hooks run where the cancellation happens; a user's hook
+/// (`Context::on_cancel`) is caught if it panics, and deferred while a
+/// group cancels its members.
+enum Hook {
+    Internal(CancelHook),
+    User(CancelHook),
+}
+
+impl Hook {
+    fn run(self) {
+        match self {
+            Hook::Internal(hook) => hook(),
+            Hook::User(hook) => run_user_hook(hook),
+        }
+    }
 }
 
 struct TokenInner {
@@ -85,17 +158,26 @@ impl CancelToken {
             self.inner.changed.notify_all();
         }
         for (_, hook) in hooks {
-            hook();
+            hook.run();
         }
     }
 
     /// Runs `hook` when the token is cancelled: now, on this thread, if it
     /// already is (then `None`), otherwise later on the cancelling thread.
     pub(crate) fn on_cancel(&self, hook: CancelHook) -> Option<HookId> {
+        self.add_hook(Hook::Internal(hook))
+    }
+
+    /// `on_cancel` for a user's hook (see `Hook`).
+    pub(crate) fn on_cancel_user(&self, hook: CancelHook) -> Option<HookId> {
+        self.add_hook(Hook::User(hook))
+    }
+
+    fn add_hook(&self, hook: Hook) -> Option<HookId> {
         let mut state = lock(&self.inner.state);
         if state.cancelled {
             drop(state);
-            hook();
+            hook.run();
             return None;
         }
         let id = HookId(state.next_hook);
