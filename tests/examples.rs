@@ -94,6 +94,86 @@ fn results_collects_typed_values_and_exits_0() {
     );
 }
 
+/// The three counts `pipeline` prints after its run: produced, committed,
+/// and the ids not processed.
+fn pipeline_counts(stdout: &str) -> (usize, usize, Vec<u64>) {
+    let count = |prefix: &str| -> usize {
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{stdout}"));
+        line[prefix.len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {line:?}"))
+    };
+    let listed = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("not processed: "))
+        .and_then(|rest| Some(rest.split_once('[')?.1.split_once(']')?.0.to_owned()))
+        .unwrap_or_default();
+    let ids = listed
+        .split(", ")
+        .filter(|id| !id.is_empty())
+        .map(|id| id.parse().unwrap())
+        .collect();
+    (count("produced "), count("committed "), ids)
+}
+
+#[test]
+fn pipeline_commits_every_item_and_exits_0() {
+    let output = example("pipeline");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        pipeline_counts(&stdout),
+        (10_000, 10_000, Vec::new()),
+        "{stdout}"
+    );
+}
+
+/// A parser fails on a corrupt item: the pipeline stops long before the
+/// producer is done, the report names the stage, and what was committed
+/// plus what was not processed is exactly what was produced.
+#[test]
+fn pipeline_stops_at_a_corrupt_item_and_loses_nothing_acknowledged() {
+    for corrupt in ["1", "37", "5000"] {
+        let output = Command::new(example_path("pipeline"))
+            .args(["--corrupt", corrupt])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+        let (produced, committed, not_processed) = pipeline_counts(&stdout);
+        let corrupt: u64 = corrupt.parse().unwrap();
+        assert!(produced < 10_000, "the producer was not stopped:\n{stdout}");
+        assert!(produced as u64 >= corrupt, "{stdout}");
+        assert!(committed < produced, "{stdout}");
+        // Fewer than ten are listed in full.
+        if produced - committed <= 10 {
+            assert_eq!(not_processed.len(), produced - committed, "{stdout}");
+            assert!(not_processed.contains(&corrupt), "{stdout}");
+        }
+        assert!(
+            stdout.contains(&format!("not processed: {} items", produced - committed)),
+            "{stdout}"
+        );
+        let failed_row = stderr
+            .lines()
+            .find(|line| line.contains(&format!("item {corrupt} is corrupt")))
+            .unwrap_or_else(|| panic!("no failed row in:\n{stderr}"));
+        assert!(failed_row.starts_with("parser_"), "{failed_row}");
+        assert!(failed_row.contains("failed"), "{failed_row}");
+        for stage in ["producer ", "collector "] {
+            let row = stderr.lines().find(|line| line.starts_with(stage)).unwrap();
+            assert!(row.contains("cancelled"), "{row}");
+        }
+    }
+}
+
 /// `daemon_service` (seed 002), driven as an operator would: start it,
 /// wait for `service ready`, send a real signal, check the exit code.
 #[cfg(all(unix, feature = "signals", feature = "systemd"))]
