@@ -238,3 +238,51 @@ fn public_types_cross_threads() {
     send_sync::<threadkit::Panic>();
     send::<Worker<String>>();
 }
+
+/// `Handle::native_id` is the id the kernel gives the worker's thread:
+/// the one the worker reads for itself, distinct per worker, listed among
+/// the process's tasks while it runs.
+#[cfg(target_os = "linux")]
+#[test]
+fn native_ids_are_the_kernels_thread_ids() {
+    use threadkit::channel::bounded;
+    let own_id = || -> u64 {
+        let link = std::fs::read_link("/proc/thread-self").unwrap();
+        link.file_name().unwrap().to_str().unwrap().parse().unwrap()
+    };
+    let (up, is_up) = bounded(0);
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let up = up.clone();
+            Worker::new(format!("native_{n}"), move |ctx| {
+                let _ = up.send(());
+                ctx.sleep(std::time::Duration::MAX).map(|()| 0)?;
+                Ok::<u64, threadkit::Cancelled>(0)
+            })
+            .spawn()
+        })
+        .collect();
+    for _ in 0..4 {
+        is_up.recv().unwrap();
+    }
+    let ids: Vec<u64> = handles.iter().map(|h| h.native_id().unwrap()).collect();
+    for id in &ids {
+        assert!(std::path::Path::new(&format!("/proc/self/task/{id}")).exists());
+        assert_ne!(*id, u64::from(std::process::id()));
+    }
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 4, "{ids:?}");
+    for handle in &handles {
+        handle.cancel();
+    }
+    drop(handles);
+
+    let (tell, told) = bounded(0);
+    let handle = Worker::infallible("reads_its_own", move |_| {
+        let _ = tell.send(own_id());
+    })
+    .spawn();
+    let id = told.recv().unwrap();
+    assert_eq!(handle.native_id(), Some(id));
+    assert!(handle.join().is_success());
+}

@@ -80,6 +80,38 @@ impl<T> Handle<T> {
         self.thread.as_ref().map(|thread| thread.thread().id())
     }
 
+    /// The operating system's id of the worker's thread, as CPython's
+    /// `Thread.native_id`: what `top -H`, `ps -L`, `gdb` and
+    /// `/proc/<pid>/task/` show. Linux only; `None` on other systems, if the
+    /// thread could not be started, or until the thread has run its first
+    /// line (after [`join`](Handle::join), or once the worker has done
+    /// anything, it is known).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::channel::bounded;
+    /// use threadkit::Worker;
+    ///
+    /// let (up, is_up) = bounded(0);
+    /// let handle = Worker::new("server", move |ctx| {
+    ///     let _ = up.send(()); // after its first line: the id is known
+    ///     ctx.sleep(Duration::MAX)
+    /// })
+    /// .spawn();
+    /// is_up.recv().unwrap();
+    /// if cfg!(target_os = "linux") {
+    ///     let id = handle.native_id().expect("known once the worker runs");
+    ///     assert!(std::path::Path::new(&format!("/proc/self/task/{id}")).exists());
+    /// }
+    /// handle.cancel();
+    /// assert!(handle.join().is_cancelled());
+    /// ```
+    pub fn native_id(&self) -> Option<u64> {
+        self.shared.member.native_id.get().copied()
+    }
+
     /// The worker thread's id; renamed [`thread_id`](Handle::thread_id), as
     /// on every other type.
     ///

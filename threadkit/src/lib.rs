@@ -7,6 +7,7 @@ mod error;
 mod event;
 mod exit;
 mod handle;
+mod native;
 mod panic;
 mod protocol;
 mod ready;

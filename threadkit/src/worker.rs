@@ -467,6 +467,9 @@ impl<T: Send + 'static> Worker<T> {
         }
         builder.spawn(move || {
             shared.member.cell.set_thread(thread::current().id());
+            if let Some(id) = crate::native::current_thread_id() {
+                let _ = shared.member.native_id.set(id);
+            }
             // Kept past the guard, so the value of an exit nobody will join
             // is dropped last, after every bookkeeping step, and a panic in
             // its `Drop` is contained.

@@ -16,6 +16,9 @@ pub(crate) struct Member {
     pub(crate) token: CancelToken,
     /// The heartbeat, for a worker that has one.
     pub(crate) pulse: Option<Arc<Pulse>>,
+    /// The OS's id of the worker's thread, set by its first line. Not
+    /// protocol state (it synchronises nothing), hence std's type.
+    pub(crate) native_id: std::sync::OnceLock<u64>,
 }
 
 impl Member {
@@ -24,6 +27,7 @@ impl Member {
             cell: ExitCell::new(),
             token: CancelToken::new(),
             pulse,
+            native_id: std::sync::OnceLock::new(),
         }
     }
 }
