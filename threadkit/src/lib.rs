@@ -21,6 +21,7 @@ mod supervisor;
 mod sync;
 #[cfg(all(feature = "systemd", unix))]
 mod systemd;
+mod trace;
 mod worker;
 
 #[doc(hidden)]

@@ -15,6 +15,7 @@ use crate::protocol::{
 };
 use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
+use crate::trace;
 use crate::{BoxError, Cancelled, Error, Exit, Handle};
 
 /// A worker's body: run once, or (with a [`Restart`] policy) as often as
@@ -453,6 +454,7 @@ impl<T: Send + 'static> Worker<T> {
             name,
             stack_size,
             body,
+            daemon,
             ..
         } = self;
         if name.contains('\0') {
@@ -475,10 +477,15 @@ impl<T: Send + 'static> Worker<T> {
             // its `Drop` is contained.
             let keep = shared.clone();
             let in_group = membership.clone();
-            let guard = ExitGuard::new(shared, membership, name.clone());
-            let member = &guard.shared().member;
-            let exit = execute(&name, &member.token, in_group, member.pulse.clone(), body);
-            guard.complete(exit);
+            let span = trace::WorkerSpan::new(&name, daemon);
+            span.in_scope(|| {
+                trace::started();
+                let guard = ExitGuard::new(shared, membership, name.clone());
+                let member = &guard.shared().member;
+                let exit = execute(&name, &member.token, in_group, member.pulse.clone(), body);
+                trace::exited(&exit);
+                guard.complete(exit);
+            });
             drop_quietly(keep);
         })
     }
@@ -540,7 +547,8 @@ fn execute<T>(
             }
         }
         let started = Instant::now();
-        let exit = run.once(restarts.count(), &mut body);
+        let exit = trace::RunSpan::new(restarts.count())
+            .in_scope(|| run.once(restarts.count(), &mut body));
         if let Some(membership) = rounds {
             membership.group.run_ended(membership.id);
         }
@@ -569,6 +577,7 @@ fn execute<T>(
                     return Exit::Cancelled;
                 }
                 let restart = restarts.add_sibling_restart();
+                trace::restarting(restart, Duration::ZERO, &outcome);
                 membership
                     .group
                     .restarting(membership.id, restart, Duration::ZERO, outcome);
@@ -582,6 +591,7 @@ fn execute<T>(
                 return Exit::Failed(error);
             }
             Next::Restart { delay } => {
+                trace::restarting(restarts.count(), delay, &outcome);
                 if let Some(membership) = &membership {
                     let restart = restarts.count();
                     membership

@@ -134,9 +134,18 @@ struct Aftermath {
     report: Option<Report>,
     senders: Vec<Sender<Event>>,
     ready_watchers: Vec<Sender<()>>,
+    /// Transitions for `tracing`, told after the lock (see `trace.rs`).
+    traces: Vec<Event>,
 }
 
 impl Aftermath {
+    /// Keeps `event` for `tracing`, when the feature is on.
+    fn trace(&mut self, event: impl FnOnce() -> Event) {
+        if crate::trace::TRACES_GROUPS {
+            self.traces.push(event());
+        }
+    }
+
     /// Cancels, wakes, then drops, in that order (see the module docs).
     fn run(self, group: &Group) {
         let Aftermath {
@@ -147,6 +156,7 @@ impl Aftermath {
             report,
             senders,
             ready_watchers,
+            traces,
         } = self;
         let user_hooks = defer_user_hooks(|| {
             for token in &cancel {
@@ -157,6 +167,9 @@ impl Aftermath {
             group.changed.notify_all();
         }
         run_user_hooks(user_hooks);
+        for event in &traces {
+            crate::trace::group_event(event);
+        }
         drop_quietly(cancel);
         drop_quietly(members);
         drop_quietly(senders);
@@ -186,6 +199,10 @@ impl GroupState {
         }
         let timeout = self.timeout;
         self.emit(|| Event::ShutdownStarted {
+            cause: cause.clone(),
+            timeout,
+        });
+        after.trace(|| Event::ShutdownStarted {
             cause: cause.clone(),
             timeout,
         });
@@ -260,6 +277,10 @@ impl GroupState {
             }
         }
         for (worker, silent_for) in stalled {
+            after.trace(|| Event::Stalled {
+                worker: worker.clone(),
+                silent_for,
+            });
             self.emit(|| Event::Stalled { worker, silent_for });
         }
         if let Some(worker) = escalate {
@@ -350,6 +371,7 @@ impl GroupState {
         self.final_report = Some(report.clone());
         let exit_code = report.exit_code();
         self.emit(|| Event::Finished { exit_code });
+        after.trace(|| Event::Finished { exit_code });
         after
             .senders
             .extend(self.listeners.drain(..).map(|(_, sender)| sender));
