@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{gate, quiet_panics};
 use threadkit::channel::{select, unbounded};
-use threadkit::{Cancelled, Event, ShutdownCause, Supervisor, Worker};
+use threadkit::{Cancelled, Event, Exit, ShutdownCause, Supervisor, Worker};
 
 const LONG: Duration = Duration::from_secs(3600);
 
@@ -176,14 +176,19 @@ fn the_first_failure_cancels_the_rest_and_is_the_reports_cause() {
     assert_eq!(waiters.len(), 5);
     assert!(waiters.iter().all(|record| record.exit().is_cancelled()));
 
-    // The cause, re-raised in the caller, downcasts to the user's type.
+    // The cause, re-raised in the caller: it says which worker failed, and
+    // its source is the user's own error, each link printed once.
     let error = report.into_result().unwrap_err();
+    assert_eq!(error.to_string(), "worker `get_config_4` failed");
     let source = std::error::Error::source(&error).unwrap();
-    let worker_error = source.downcast_ref::<threadkit::Error>().unwrap();
     assert_eq!(
-        worker_error.downcast_ref::<ConfigError>(),
+        source.downcast_ref::<ConfigError>(),
         Some(&ConfigError { id: 4 })
     );
+    let Exit::Failed(worker_error) = error.report().first_failure().unwrap().exit() else {
+        panic!("not a failure");
+    };
+    assert_eq!(worker_error.name(), "get_config_4");
 }
 
 #[test]

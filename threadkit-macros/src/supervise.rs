@@ -252,6 +252,16 @@ fn generate(
                 self.#supervisor.canceller()
             }
 
+            /// Every worker's state now: see `Supervisor::snapshot`.
+            #vis fn snapshot(&self) -> #krate::__private::Snapshot {
+                self.#supervisor.snapshot()
+            }
+
+            /// A handle that reads the group's snapshot and health from other threads: see `Supervisor::probe`.
+            #vis fn probe(&self) -> #krate::__private::Probe {
+                self.#supervisor.probe()
+            }
+
             /// A channel of the group's events from now on.
             #vis fn events(&self) -> #krate::__private::Events {
                 self.#supervisor.events()

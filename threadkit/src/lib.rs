@@ -9,12 +9,14 @@ mod exit;
 mod handle;
 mod native;
 mod panic;
+mod probe;
 mod protocol;
 mod ready;
 mod report;
 mod restart;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
+mod snapshot;
 mod strategy;
 mod supervised;
 mod supervisor;
@@ -41,11 +43,13 @@ pub use event::{Event, Events, EventsIntoIter, ShutdownCause};
 pub use exit::{Exit, ExitError, ExitKind};
 pub use handle::Handle;
 pub use panic::{Location, Panic};
+pub use probe::Probe;
 pub use ready::NotReady;
 pub use report::{Record, Report, ReportError};
 pub use restart::{
     Restart, DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW,
 };
+pub use snapshot::{Health, Snapshot, WorkerSnapshot, WorkerState};
 pub use strategy::Strategy;
 pub use supervised::Supervised;
 pub use supervisor::{

@@ -470,6 +470,40 @@ impl Supervisor {
         self.group.is_ready()
     }
 
+    /// Every worker's state now (see [`Snapshot`](crate::Snapshot)); the
+    /// same as `self.probe().snapshot()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// assert!(supervisor.spawn(Worker::infallible("job", |_ctx| ())).join().is_success());
+    /// assert_eq!(supervisor.snapshot().workers().len(), 1);
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn snapshot(&self) -> crate::Snapshot {
+        self.group.snapshot()
+    }
+
+    /// A cloneable, `Send + Sync` handle that reads this group's
+    /// [`Snapshot`](crate::Snapshot) and [`Health`](crate::Health) from
+    /// other threads (an HTTP server's probes); see
+    /// [`Probe`](crate::Probe).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::Supervisor;
+    /// let supervisor = Supervisor::new();
+    /// let probe = supervisor.probe();
+    /// assert!(std::thread::spawn(move || probe.health().is_live()).join().unwrap());
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn probe(&self) -> crate::Probe {
+        crate::Probe::new(self.group.clone())
+    }
+
     /// A cloneable, `Send` handle that can [`cancel`](Canceller::cancel) this
     /// group from another thread (a signal handler thread, a watchdog)
     /// while the owner is blocked in [`wait`](Supervisor::wait).

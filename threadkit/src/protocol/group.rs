@@ -17,6 +17,7 @@ use super::records::Records;
 use super::token::{defer_user_hooks, run_user_hooks};
 use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
+use crate::snapshot::{Snapshot, WorkerSnapshot, WorkerState};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
 use crate::{Event, Exit, NotReady, ShutdownCause, Strategy};
 
@@ -37,6 +38,8 @@ struct Entry {
     daemon: bool,
     /// It declared that it will call `ctx.ready()` and has not yet.
     awaiting_ready: bool,
+    /// It declared readiness (announced or not), for snapshots.
+    readiness: bool,
     started: Instant,
     member: Arc<Member>,
     /// Restarts so far, and the failure behind the latest one.
@@ -454,6 +457,7 @@ impl Group {
             name: name.clone(),
             daemon,
             awaiting_ready: readiness,
+            readiness,
             started: Instant::now(),
             member: member.clone(),
             restarts: 0,
@@ -713,6 +717,77 @@ impl Group {
     pub(crate) fn is_ready(&self) -> bool {
         let state = lock(&self.state);
         state.not_ready == 0 && state.start_failure.is_none()
+    }
+
+    /// Every member's state now: running ones by spawn order, then the
+    /// retained records. Copies only threadkit's own data under the lock.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let now = Instant::now();
+        let state = lock(&self.state);
+        let stopping = state.shutdown.is_some();
+        let mut running: Vec<(u64, WorkerSnapshot)> = state
+            .live
+            .iter()
+            .flatten()
+            .map(|entry| {
+                let member = &entry.member;
+                let stalled = member
+                    .pulse
+                    .as_ref()
+                    .is_some_and(|pulse| pulse.is_stalled());
+                let worker_state = if member.cell.thread().is_none() {
+                    WorkerState::Starting
+                } else if stalled {
+                    WorkerState::Stalled
+                } else if stopping || member.token.is_cancelled() {
+                    WorkerState::Stopping
+                } else if entry.readiness && !entry.awaiting_ready {
+                    WorkerState::Ready
+                } else {
+                    WorkerState::Running
+                };
+                let since_progress = state
+                    .watched
+                    .iter()
+                    .find(|watch| watch.seq == entry.seq)
+                    .map(|watch| now.saturating_duration_since(watch.progress_at));
+                let snapshot = WorkerSnapshot {
+                    name: entry.name.clone(),
+                    daemon: entry.daemon,
+                    state: worker_state,
+                    running_for: now.saturating_duration_since(entry.started),
+                    restarts: entry.restarts,
+                    since_progress,
+                    native_id: member.native_id.get().copied(),
+                };
+                (entry.seq, snapshot)
+            })
+            .collect();
+        running.sort_by_key(|(seq, _)| *seq);
+        // A finished group's records moved into its report.
+        let records: Vec<&Record> = match &state.final_report {
+            Some(report) => report.records().iter().collect(),
+            None => state.records.records().collect(),
+        };
+        let exited = records.into_iter().map(|record| WorkerSnapshot {
+            name: StdArc::from(record.name()),
+            daemon: record.is_daemon(),
+            state: WorkerState::Exited(record.exit().clone()),
+            running_for: record.duration(),
+            restarts: record.restarts(),
+            since_progress: None,
+            native_id: None,
+        });
+        Snapshot {
+            workers: running
+                .into_iter()
+                .map(|(_, worker)| worker)
+                .chain(exited)
+                .collect(),
+            ready: state.not_ready == 0 && state.start_failure.is_none(),
+            shutdown: state.shutdown.as_ref().map(|(_, cause)| cause.clone()),
+            finished: state.finished,
+        }
     }
 
     /// Starts the shutdown because the process received `signal` (a no-op

@@ -79,6 +79,11 @@ impl Records {
         Some(record)
     }
 
+    /// The kept records, in spawn order.
+    pub(crate) fn records(&self) -> impl Iterator<Item = &Record> {
+        self.kept.values()
+    }
+
     /// The report of what is kept so far (records are shared, not copied).
     pub(crate) fn report(&self, cause: Option<ShutdownCause>) -> Report {
         let first_failure = self
