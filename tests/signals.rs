@@ -24,6 +24,7 @@ fn child_process() {
         Ok("stuck_shutdown") => stuck_shutdown(),
         Ok("signal_before_workers") => signal_before_workers(),
         Ok("after_the_group") => after_the_group(),
+        Ok("dumps_on_sigusr1") => dumps_on_sigusr1(),
         other => panic!("unknown scenario {other:?}"),
     }
 }
@@ -117,6 +118,29 @@ fn after_the_group() {
     println!("UNREACHABLE: SIGINT should have ended the process");
 }
 
+/// A service with a worker blocked where threadkit cannot see it, that
+/// prints its snapshot on SIGUSR1.
+fn dumps_on_sigusr1() {
+    let supervisor = Supervisor::new()
+        .handle_signals()
+        .expect("signal handlers")
+        .snapshot_on_sigusr1()
+        .expect("SIGUSR1")
+        .shutdown_timeout(Duration::from_secs(10));
+    let (release, released) = threadkit::channel::bounded::<()>(0);
+    supervisor.spawn(
+        Worker::new("blocked", move |ctx| {
+            let _hook = ctx.on_cancel(move || drop(release));
+            let _ = released.recv();
+            ctx.check()
+        })
+        .daemon(true),
+    );
+    supervisor.spawn(Worker::new("server", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    ready();
+    exit_with(&supervisor.wait());
+}
+
 // ---------------------------------------------------------------------------
 // The parent side.
 
@@ -198,4 +222,27 @@ fn a_failure_before_the_signal_keeps_its_code() {
         Some(ShutdownCause::Failed { .. })
     ));
     assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn sigusr1_prints_the_snapshot_and_the_service_runs_on() {
+    let child = start("dumps_on_sigusr1");
+    child.wait_for("READY");
+    for _ in 0..2 {
+        child.signal("USR1");
+        let table = child.wait_for("threadkit: snapshot on SIGUSR1 (pid ");
+        drop(table);
+        let rows = child.wait_for("server (daemon)");
+        let rows = rows.join("\n");
+        assert!(
+            rows.contains("group running, ready; 2 running, 0 exited"),
+            "{rows}"
+        );
+        assert!(rows.contains("blocked (daemon)"), "{rows}");
+        assert!(rows.contains("running"), "{rows}");
+    }
+    // SIGUSR1 only printed: the service still stops as a service does.
+    child.signal("TERM");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{output}");
 }

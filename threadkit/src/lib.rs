@@ -17,6 +17,8 @@ mod restart;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
 mod snapshot;
+#[cfg(all(feature = "signals", unix))]
+mod snapshot_signal;
 mod strategy;
 mod supervised;
 mod supervisor;

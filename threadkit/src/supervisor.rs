@@ -57,6 +57,9 @@ pub struct Supervisor {
     /// SIGINT/SIGTERM handling, stopped when this supervisor goes away.
     #[cfg(all(feature = "signals", unix))]
     signals: Option<crate::signals::SignalGuard>,
+    /// SIGUSR1 printing the snapshot, stopped when this supervisor goes away.
+    #[cfg(all(feature = "signals", unix))]
+    snapshot_signal: Option<crate::snapshot_signal::SnapshotOnSignal>,
     /// The systemd notifier, joined by `wait` so its last `STATUS=` is sent
     /// before the owner goes on (and the process, perhaps, exits).
     #[cfg(all(feature = "systemd", unix))]
@@ -117,6 +120,8 @@ impl Supervisor {
             parent: None,
             #[cfg(all(feature = "signals", unix))]
             signals: None,
+            #[cfg(all(feature = "signals", unix))]
+            snapshot_signal: None,
             #[cfg(all(feature = "systemd", unix))]
             systemd: None,
         }
@@ -247,6 +252,45 @@ impl Supervisor {
             self.signals = Some(crate::signals::SignalGuard::install(self.group.clone())?);
         }
         Ok(())
+    }
+
+    /// Prints this group's [`snapshot`](Supervisor::snapshot) to stderr
+    /// each time the process receives SIGUSR1 (feature `signals`, Unix),
+    /// until the supervisor goes away: `kill -USR1 <pid>` shows an operator
+    /// which worker is stuck, as a JVM's thread dump does. A thread of the
+    /// group's own waits for the signal. Once no group prints on SIGUSR1,
+    /// the signal is ignored rather than fatal (signal-hook cannot restore
+    /// the default action).
+    ///
+    /// # Errors
+    ///
+    /// When the signal cannot be registered or the thread cannot start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "signals", unix))] {
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().snapshot_on_sigusr1().expect("SIGUSR1");
+    /// supervisor.spawn(Worker::new("server", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    /// // `kill -USR1 <pid>` now prints:
+    /// // threadkit: snapshot on SIGUSR1 (pid 4242)
+    /// // group running, ready; 1 running, 0 exited
+    /// //   server (daemon)  running  3.2s  tid 4243
+    /// supervisor.cancel();
+    /// assert!(supervisor.wait().is_success());
+    /// # }
+    /// ```
+    #[cfg(all(feature = "signals", unix))]
+    pub fn snapshot_on_sigusr1(mut self) -> std::io::Result<Self> {
+        if self.snapshot_signal.is_none() {
+            self.snapshot_signal = Some(crate::snapshot_signal::SnapshotOnSignal::install(
+                self.group.clone(),
+            )?);
+        }
+        Ok(self)
     }
 
     /// Speaks systemd's notify protocol for this group (feature `systemd`,
