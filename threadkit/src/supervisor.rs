@@ -59,7 +59,9 @@ pub struct Supervisor {
     signals: Option<crate::signals::SignalGuard>,
     /// SIGUSR1 printing the snapshot, stopped when this supervisor goes away.
     #[cfg(all(feature = "signals", unix))]
-    snapshot_signal: Option<crate::snapshot_signal::SnapshotOnSignal>,
+    /// Boxed: rarely used, and `wait_timeout` hands the supervisor back by
+    /// value.
+    snapshot_signal: Option<Box<crate::snapshot_signal::SnapshotOnSignal>>,
     /// The systemd notifier, joined by `wait` so its last `STATUS=` is sent
     /// before the owner goes on (and the process, perhaps, exits).
     #[cfg(all(feature = "systemd", unix))]
@@ -286,9 +288,9 @@ impl Supervisor {
     #[cfg(all(feature = "signals", unix))]
     pub fn snapshot_on_sigusr1(mut self) -> std::io::Result<Self> {
         if self.snapshot_signal.is_none() {
-            self.snapshot_signal = Some(crate::snapshot_signal::SnapshotOnSignal::install(
-                self.group.clone(),
-            )?);
+            self.snapshot_signal = Some(Box::new(
+                crate::snapshot_signal::SnapshotOnSignal::install(self.group.clone())?,
+            ));
         }
         Ok(self)
     }
