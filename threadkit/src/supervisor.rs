@@ -56,11 +56,11 @@ pub struct Supervisor {
     parent: Option<ParentLink>,
     /// SIGINT/SIGTERM handling, stopped when this supervisor goes away.
     #[cfg(all(feature = "signals", unix))]
-    signals: Option<crate::signals::SignalGuard>,
+    signals: Option<Box<crate::signals::SignalGuard>>,
     /// SIGUSR1 printing the snapshot, stopped when this supervisor goes away.
     #[cfg(all(feature = "signals", unix))]
-    /// Boxed: rarely used, and `wait_timeout` hands the supervisor back by
-    /// value.
+    /// Boxed, as `signals`: `wait_timeout` hands the supervisor back by
+    /// value, and most groups have neither.
     snapshot_signal: Option<Box<crate::snapshot_signal::SnapshotOnSignal>>,
     /// The systemd notifier, joined by `wait` so its last `STATUS=` is sent
     /// before the owner goes on (and the process, perhaps, exits).
@@ -251,7 +251,9 @@ impl Supervisor {
     #[cfg(all(feature = "signals", unix))]
     pub(crate) fn install_signals(&mut self) -> std::io::Result<()> {
         if self.signals.is_none() {
-            self.signals = Some(crate::signals::SignalGuard::install(self.group.clone())?);
+            self.signals = Some(Box::new(crate::signals::SignalGuard::install(
+                self.group.clone(),
+            )?));
         }
         Ok(())
     }
