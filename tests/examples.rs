@@ -174,6 +174,89 @@ fn pipeline_stops_at_a_corrupt_item_and_loses_nothing_acknowledged() {
     }
 }
 
+/// `health`: real HTTP requests against the probes it serves.
+#[cfg(unix)]
+mod health {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use crate::common::Watched;
+
+    /// Starts the example on a free port; its address once it listens.
+    fn start(args: &[&str]) -> (Watched, String) {
+        let child = Watched::start(
+            Command::new(super::example_path("health"))
+                .args(["--port", "0"])
+                .args(args),
+        );
+        let lines = child.wait_for("listening on http://");
+        let address = lines
+            .last()
+            .and_then(|line| line.split("http://").nth(1))
+            .unwrap()
+            .to_owned();
+        (child, address)
+    }
+
+    /// One GET over a fresh connection: the status code and the body.
+    fn get(address: &str, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not HTTP: {response:?}"));
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    #[test]
+    fn it_answers_live_and_ready_and_stops_on_sigterm() {
+        let (child, address) = start(&[]);
+        child.wait_for("service ready");
+        assert_eq!(get(&address, "/readyz"), (200, "ready\n".to_owned()));
+        assert_eq!(get(&address, "/livez"), (200, "live\n".to_owned()));
+        let (status, table) = get(&address, "/snapshot");
+        assert_eq!(status, 200);
+        assert!(table.contains("processor (daemon)  ready"), "{table}");
+        assert!(table.contains("http (daemon)"), "{table}");
+        assert_eq!(get(&address, "/nope").0, 404);
+        child.signal("TERM");
+        let (status, output, _) = child.finish(Duration::from_secs(30));
+        assert_eq!(status.code(), Some(143), "{output}");
+    }
+
+    #[test]
+    fn a_stalled_worker_makes_livez_fail_and_the_process_exit_hung() {
+        let (child, address) = start(&["--stall"]);
+        child.wait_for("service ready");
+        assert_eq!(get(&address, "/livez").0, 200);
+        child.wait_for("stalled: processor");
+        // From the stall until the process exits, the worker stays stalled.
+        assert_eq!(
+            get(&address, "/livez"),
+            (503, "stalled: processor\n".to_owned())
+        );
+        let (status, output, _) = child.finish(Duration::from_secs(60));
+        assert_eq!(status.code(), Some(124), "{output}");
+    }
+}
+
 /// `daemon_service` (seed 002), driven as an operator would: start it,
 /// wait for `service ready`, send a real signal, check the exit code.
 #[cfg(all(unix, feature = "signals", feature = "systemd"))]
