@@ -94,7 +94,8 @@ fn parser(
         let item = select! {
             recv(items) -> item => match item {
                 Ok(item) => item,
-                Err(_) => return Ok(parsed), // the producer is done
+                // The producer is done, or was stopped: `check` tells which.
+                Err(_) => return ctx.check().map(|()| parsed).map_err(Into::into),
             },
             recv(cancelled) -> _ => return Err(StageError::Cancelled),
         };
@@ -124,7 +125,8 @@ fn collector(
         select! {
             recv(results) -> result => match result {
                 Ok(result) => sink.lock().unwrap().push(result),
-                Err(_) => return Ok(sink.lock().unwrap().len()), // parsers done
+                // Every parser is done, or was stopped: `check` tells which.
+                Err(_) => return ctx.check().map(|()| sink.lock().unwrap().len()),
             },
             recv(cancelled) -> _ => return Err(Cancelled),
         }

@@ -58,6 +58,8 @@ pub struct SuperviseAttr {
     pub systemd: Option<Path>,
     /// `strategy = "..."`: the `Strategy` variant, and the literal.
     pub strategy: Option<(&'static str, LitStr)>,
+    /// `completion = "..."`: the `Completion` variant, and the literal.
+    pub completion: Option<(&'static str, LitStr)>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -434,6 +436,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                 }
             }
             "strategy" => attr.strategy = strategy(value, &path, errors),
+            "completion" => attr.completion = completion(value, &path, errors),
             "systemd" => {
                 if flag("systemd", value, errors) {
                     attr.systemd = Some(path);
@@ -451,6 +454,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     &[
                         "shutdown_timeout",
                         "strategy",
+                        "completion",
                         "signals",
                         "systemd",
                         "report",
@@ -478,6 +482,22 @@ fn strategy(
     ];
     let lit = string_value("strategy", value, path, "\"one_for_all\"", errors)?;
     choice(lit, "strategy", &choices, errors)
+}
+
+/// `completion = "all_succeed" | "first_success" | "all_settle"`: the
+/// `Completion` variant.
+fn completion(
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<(&'static str, LitStr)> {
+    let choices = [
+        ("all_succeed", "AllSucceed"),
+        ("first_success", "FirstSuccess"),
+        ("all_settle", "AllSettle"),
+    ];
+    let lit = string_value("completion", value, path, "\"first_success\"", errors)?;
+    choice(lit, "completion", &choices, errors)
 }
 
 /// A name for a generated type: a string holding an identifier.

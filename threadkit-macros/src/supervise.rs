@@ -62,6 +62,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             #supervisor_new.strategy(#krate::__private::Strategy::#variant)
         );
     }
+    if let Some((variant, lit)) = &attr.completion {
+        let variant = Ident::new(variant, lit.span());
+        supervisor_new = quote_spanned!(lit.span()=>
+            #supervisor_new.completion(#krate::__private::Completion::#variant)
+        );
+    }
     for (option, wrapper) in [
         (&attr.signals, "with_signals"),
         (&attr.systemd, "with_systemd"),

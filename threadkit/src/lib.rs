@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod completion;
 mod context;
 mod error;
 mod event;
@@ -39,6 +40,7 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub use completion::Completion;
 pub use context::{current, Cancelled, Context, OnCancel};
 pub use error::{BoxError, Error};
 pub use event::{Event, Events, EventsIntoIter, ShutdownCause};

@@ -11,8 +11,8 @@ pub use probe::{
 #[path = "private/probe.rs"]
 mod probe;
 pub use crate::{
-    BoxError, Canceller, Context, Event, Events, Exit, NotReady, Probe, Report, Restart, Snapshot,
-    Strategy, Supervised, Supervisor, Worker, DEFAULT_SHUTDOWN_TIMEOUT,
+    BoxError, Canceller, Completion, Context, Event, Events, Exit, NotReady, Probe, Report,
+    Restart, Snapshot, Strategy, Supervised, Supervisor, Worker, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;

@@ -188,6 +188,28 @@ impl Supervisor {
         self
     }
 
+    /// When the group is done and what a failure does to the others
+    /// (default [`Completion::AllSucceed`](crate::Completion::AllSucceed):
+    /// fail-fast); see [`Completion`](crate::Completion).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{Completion, Supervisor, Worker};
+    ///
+    /// // Every outcome matters: a failure cancels nobody.
+    /// let supervisor = Supervisor::new().completion(Completion::AllSettle);
+    /// supervisor.spawn(Worker::new("bad_row", |_ctx| Err::<(), _>("parse error")));
+    /// let good = supervisor.spawn(Worker::infallible("good_rows", |_ctx| 99));
+    /// let report = supervisor.wait();
+    /// assert_eq!(good.join().ok(), Some(99)); // ran to its end
+    /// assert_eq!(report.exit_code(), 1); // the first failure's code
+    /// ```
+    pub fn completion(self, completion: crate::Completion) -> Self {
+        self.group.set_completion(completion);
+        self
+    }
+
     /// What else restarts when one of the group's workers is restarted by
     /// its [`Restart`](crate::Restart) policy (default
     /// [`Strategy::OneForOne`]: nothing else); see [`Strategy`]. Set it

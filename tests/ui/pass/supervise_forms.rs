@@ -47,6 +47,7 @@ struct Service {
 
 fn main() {
     strategies::run();
+    completions::run();
     let report = App {
         fetchers: (1..=3).map(fetch).collect(),
         heartbeat: heartbeat(),
@@ -99,6 +100,41 @@ fn main() {
     assert_eq!(report.as_report().exit_code(), 0);
     let plain: threadkit::Report = report.into_report();
     assert_eq!(plain.records().len(), 1);
+}
+
+mod completions {
+    use std::time::Duration;
+    use threadkit::{supervise, worker, Cancelled, Context, Exit, Worker};
+
+    #[worker]
+    fn replica(ctx: &Context, delay: Duration) -> Result<Duration, Cancelled> {
+        ctx.sleep(delay)?;
+        Ok(delay)
+    }
+
+    #[supervise(completion = "first_success")]
+    pub struct Hedged {
+        pub replicas: Vec<Worker<Duration>>,
+    }
+
+    #[supervise(completion = "all_settle", strategy = "one_for_one")]
+    pub struct Batch {
+        pub rows: Vec<Worker<Duration>>,
+    }
+
+    pub fn run() {
+        let report = Hedged {
+            replicas: vec![replica(Duration::from_secs(3600)), replica(Duration::ZERO)],
+        }
+        .run();
+        assert!(report.replicas[0].is_cancelled());
+        assert!(matches!(report.replicas[1], Exit::Returned(d) if d.is_zero()));
+        let report = Batch {
+            rows: vec![replica(Duration::ZERO)],
+        }
+        .run();
+        assert!(matches!(report.rows[0], Exit::Returned(d) if d.is_zero()));
+    }
 }
 
 mod strategies {

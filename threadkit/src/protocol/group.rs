@@ -19,7 +19,7 @@ use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::snapshot::{Snapshot, WorkerSnapshot, WorkerState};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
-use crate::{Event, Exit, NotReady, ShutdownCause, Strategy};
+use crate::{Completion, Event, Exit, NotReady, ShutdownCause, Strategy};
 
 mod rounds;
 pub(crate) use rounds::RoundEnd;
@@ -105,6 +105,10 @@ struct GroupState {
     heartbeat_epoch: u64,
     /// A monitor thread is watching `watched`.
     monitor_running: bool,
+    /// When the group is done, and whether a success already decided it
+    /// (`Completion::FirstSuccess`).
+    completion: Completion,
+    won: bool,
     /// What else a restart takes along, and the round in progress.
     strategy: Strategy,
     round: Option<rounds::Round>,
@@ -411,6 +415,8 @@ impl Group {
                 watched: Vec::new(),
                 heartbeat_epoch: 0,
                 monitor_running: false,
+                completion: Completion::AllSucceed,
+                won: false,
                 strategy: Strategy::OneForOne,
                 round: None,
                 round_generation: 0,
@@ -425,6 +431,10 @@ impl Group {
 
     pub(crate) fn set_timeout(&self, timeout: Duration) {
         lock(&self.state).timeout = timeout;
+    }
+
+    pub(crate) fn set_completion(&self, completion: Completion) {
+        lock(&self.state).completion = completion;
     }
 
     pub(crate) fn retain_records(&self, limit: usize) {
@@ -589,10 +599,21 @@ impl Group {
             return;
         };
         let failed = matches!(outcome, Exit::Failed(_) | Exit::Panicked(_));
-        let first_failure = failed && !state.records.has_first_failure();
+        // After a success decided a `FirstSuccess` group, failures are
+        // tolerated for good.
+        let first_failure = failed && !state.records.has_first_failure() && !state.won;
+        let wins = state.completion == Completion::FirstSuccess
+            && !entry.daemon
+            && !state.won
+            && matches!(outcome, Exit::Returned(()));
         let name = entry.name.clone();
         state.record(entry, outcome, first_failure, &mut after);
-        if first_failure {
+        if wins {
+            state.won = true;
+            let forgiven = state.records.forgive_first_failure();
+            after.records.extend(forgiven);
+            state.begin_shutdown(ShutdownCause::Completed, &mut after);
+        } else if first_failure && state.completion == Completion::AllSucceed {
             state.begin_shutdown(ShutdownCause::Failed { worker: name }, &mut after);
         } else {
             state.check_complete(&mut after);

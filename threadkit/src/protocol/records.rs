@@ -50,6 +50,15 @@ impl Records {
         self.first_failure.is_some()
     }
 
+    /// The first failure stops being the group's outcome (a later success
+    /// decided the group): it is kept, and folded, like other failures.
+    /// Returns the record folded to make room, if any.
+    pub(crate) fn forgive_first_failure(&mut self) -> Option<Record> {
+        let seq = self.first_failure.take()?;
+        self.failures.push_front(seq);
+        self.fold_one()
+    }
+
     /// Keeps `record` (spawned `seq`-th); `first_failure` marks the failure
     /// that started the fail-fast shutdown. Returns the record folded to
     /// make room, to be dropped outside the group's lock.
