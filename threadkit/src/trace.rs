@@ -10,20 +10,34 @@ use std::time::Duration;
 
 use crate::{Event, Exit};
 
-/// The span of one worker, entered on its thread for its whole life.
-pub(crate) struct WorkerSpan {
+/// A span threadkit opens: a worker's, entered on its thread for its whole
+/// life, or one run's of a restartable worker, inside it.
+pub(crate) struct Span {
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
 
-impl WorkerSpan {
+impl Span {
+    /// The span of worker `name`.
     #[inline]
-    pub(crate) fn new(name: &str, daemon: bool) -> Self {
+    pub(crate) fn worker(name: &str, daemon: bool) -> Self {
         #[cfg(not(feature = "tracing"))]
         let _ = (name, daemon);
-        WorkerSpan {
+        Span {
             #[cfg(feature = "tracing")]
             span: tracing::info_span!(target: "threadkit", "worker", name, daemon),
+        }
+    }
+
+    /// The span of a run after `restart` restarts: what the run logs shows
+    /// which restart it is.
+    #[inline]
+    pub(crate) fn run(restart: u32) -> Self {
+        #[cfg(not(feature = "tracing"))]
+        let _ = restart;
+        Span {
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(target: "threadkit", "run", restart),
         }
     }
 
@@ -42,34 +56,6 @@ impl WorkerSpan {
 pub(crate) fn started() {
     #[cfg(feature = "tracing")]
     tracing::info!(target: "threadkit", "worker started");
-}
-
-/// The span of one run of a restartable worker, inside the worker's span:
-/// what a run logs shows which restart it is.
-pub(crate) struct RunSpan {
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
-}
-
-impl RunSpan {
-    #[inline]
-    pub(crate) fn new(restart: u32) -> Self {
-        #[cfg(not(feature = "tracing"))]
-        let _ = restart;
-        RunSpan {
-            #[cfg(feature = "tracing")]
-            span: tracing::info_span!(target: "threadkit", "run", restart),
-        }
-    }
-
-    /// Runs `body` inside the span.
-    #[inline]
-    pub(crate) fn in_scope<R>(&self, body: impl FnOnce() -> R) -> R {
-        #[cfg(feature = "tracing")]
-        return self.span.in_scope(body);
-        #[cfg(not(feature = "tracing"))]
-        body()
-    }
 }
 
 /// A worker's exit; inside its span.

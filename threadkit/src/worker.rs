@@ -477,7 +477,7 @@ impl<T: Send + 'static> Worker<T> {
             // its `Drop` is contained.
             let keep = shared.clone();
             let in_group = membership.clone();
-            let span = trace::WorkerSpan::new(&name, daemon);
+            let span = trace::Span::worker(&name, daemon);
             span.in_scope(|| {
                 trace::started();
                 let guard = ExitGuard::new(shared, membership, name.clone());
@@ -547,8 +547,8 @@ fn execute<T>(
             }
         }
         let started = Instant::now();
-        let exit = trace::RunSpan::new(restarts.count())
-            .in_scope(|| run.once(restarts.count(), &mut body));
+        let exit =
+            trace::Span::run(restarts.count()).in_scope(|| run.once(restarts.count(), &mut body));
         if let Some(membership) = rounds {
             membership.group.run_ended(membership.id);
         }
