@@ -185,3 +185,65 @@ fn a_supervised_groups_running_struct_offers_snapshot_and_probe() {
     let report = running.wait();
     assert_eq!(report.exit_code(), 0);
 }
+
+/// A worker's child groups appear under it, as a tree, and a stall deep in
+/// the tree makes the root not live; child groups that are gone are not
+/// kept.
+#[test]
+fn child_groups_are_subtrees_of_their_worker() {
+    let parent = Supervisor::new().shutdown_timeout(BOUND);
+    let (up, on_up) = unbounded::<&str>();
+    let (release, released) = bounded::<()>(0);
+    parent.spawn(
+        Worker::new("subtree", move |ctx: &Context| {
+            // Groups that came and went are not shown.
+            for n in 0..50 {
+                let passing = Supervisor::child_of(ctx);
+                passing.spawn(Worker::infallible(format!("passing_{n}"), |_| ()));
+                assert!(passing.wait().is_success());
+            }
+            let child = Supervisor::child_of(ctx).shutdown_timeout(BOUND);
+            let events = child.events();
+            child.spawn(
+                Worker::new("leaf", move |leaf: &Context| {
+                    let _ = released.recv(); // where threadkit cannot see it
+                    leaf.check()
+                })
+                .heartbeat(Duration::from_millis(20))
+                .daemon(true),
+            );
+            let _ = up.send("up");
+            if events
+                .iter()
+                .any(|event| matches!(event, threadkit::Event::Stalled { .. }))
+            {
+                let _ = up.send("stalled");
+            }
+            ctx.sleep(Duration::MAX)?;
+            drop(child);
+            Ok::<_, Cancelled>(())
+        })
+        .daemon(true),
+    );
+    assert_eq!(on_up.recv_timeout(BOUND), Ok("up"));
+
+    let snapshot = parent.snapshot();
+    let subtree = snapshot.worker("subtree").unwrap();
+    assert_eq!(subtree.groups().len(), 1, "{snapshot}");
+    let leaf = subtree.groups()[0].worker("leaf").expect("the leaf");
+    assert_eq!(leaf.name(), "leaf");
+    let table = snapshot.to_string();
+    assert!(table.contains("\n    group running"), "{table}");
+    assert!(table.contains("\n      leaf (daemon)"), "{table}");
+
+    // The leaf stalls and ignores its cancellation: the root is no longer
+    // live, and says who.
+    assert_eq!(on_up.recv_timeout(BOUND), Ok("stalled"));
+    let health = parent.probe().health();
+    assert!(!health.is_live(), "{}", parent.snapshot());
+    assert_eq!(health.stalled().collect::<Vec<_>>(), ["leaf"]);
+    drop(release);
+    parent.cancel();
+    let report = parent.wait();
+    assert!(report.is_success(), "{report}");
+}

@@ -84,6 +84,12 @@ impl Context {
         &self.token
     }
 
+    /// The worker's place in its group, if it has one.
+    #[cfg(not(loom))]
+    pub(crate) fn membership(&self) -> Option<&Membership> {
+        self.membership.as_ref()
+    }
+
     /// Shows that the worker is making progress, for its
     /// [`heartbeat`](crate::Worker::heartbeat): call it in the worker's loop,
     /// at least once per window. It is a relaxed atomic increment, cheap

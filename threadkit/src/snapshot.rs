@@ -68,14 +68,23 @@ impl Snapshot {
         self.finished
     }
 
-    /// What a Kubernetes-style probe needs; see [`Health`].
+    /// The stalled workers' names, subtrees included.
+    fn collect_stalled(&self, stalled: &mut Vec<Arc<str>>) {
+        for worker in &self.workers {
+            if matches!(worker.state, WorkerState::Stalled) {
+                stalled.push(worker.name.clone());
+            }
+            for group in &worker.groups {
+                group.collect_stalled(stalled);
+            }
+        }
+    }
+
+    /// What a Kubernetes-style probe needs; see [`Health`]. A stalled
+    /// worker anywhere in the tree makes the group not live.
     pub fn health(&self) -> Health {
-        let stalled = self
-            .workers
-            .iter()
-            .filter(|worker| matches!(worker.state, WorkerState::Stalled))
-            .map(|worker| worker.name.clone())
-            .collect::<Vec<_>>();
+        let mut stalled = Vec::new();
+        self.collect_stalled(&mut stalled);
         Health {
             live: stalled.is_empty() && !self.finished,
             ready: self.ready && self.shutdown.is_none(),
@@ -94,6 +103,7 @@ pub struct WorkerSnapshot {
     pub(crate) restarts: u32,
     pub(crate) since_progress: Option<Duration>,
     pub(crate) native_id: Option<u64>,
+    pub(crate) groups: Vec<Snapshot>,
 }
 
 impl WorkerSnapshot {
@@ -137,6 +147,13 @@ impl WorkerSnapshot {
     pub fn native_id(&self) -> Option<u64> {
         self.native_id
     }
+
+    /// The groups this running worker runs in its body
+    /// ([`Supervisor::child_of`](crate::Supervisor::child_of)) and that
+    /// still exist, each as a snapshot: the subtrees of a supervision tree.
+    pub fn groups(&self) -> &[Snapshot] {
+        &self.groups
+    }
 }
 
 /// Where a worker is in its life, in a [`WorkerSnapshot`].
@@ -175,6 +192,14 @@ impl fmt::Display for WorkerState {
 
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_tree(f, 0)
+    }
+}
+
+impl Snapshot {
+    /// The table, indented by `depth` levels, each worker's groups below it.
+    fn write_tree(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let indent = "    ".repeat(depth);
         let phase = match (&self.shutdown, self.finished) {
             (_, true) => "finished".to_owned(),
             (Some(cause), false) => format!("shutting down ({cause:?})"),
@@ -187,7 +212,7 @@ impl fmt::Display for Snapshot {
             .count();
         writeln!(
             f,
-            "group {phase}, {}; {running} running, {} exited",
+            "{indent}group {phase}, {}; {running} running, {} exited",
             if self.ready { "ready" } else { "not ready" },
             self.workers.len() - running
         )?;
@@ -205,7 +230,7 @@ impl fmt::Display for Snapshot {
             };
             write!(
                 f,
-                "  {name:<width$}  {:<9}  {:>9.1?}",
+                "{indent}  {name:<width$}  {:<9}  {:>9.1?}",
                 // Exits are long; their outcome goes last.
                 match worker.state {
                     WorkerState::Exited(_) => "exited".to_owned(),
@@ -226,6 +251,9 @@ impl fmt::Display for Snapshot {
                 write!(f, "  {exit}")?;
             }
             writeln!(f)?;
+            for group in &worker.groups {
+                group.write_tree(f, depth + 1)?;
+            }
         }
         Ok(())
     }

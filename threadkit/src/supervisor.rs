@@ -163,6 +163,10 @@ impl Supervisor {
         let token = ctx.token().clone();
         let hook = token.on_cancel(Box::new(move || group.cancel()));
         supervisor.parent = hook.map(|hook| ParentLink { token, hook });
+        #[cfg(not(loom))]
+        if let Some(membership) = ctx.membership() {
+            membership.group.adopt(membership.id, &supervisor.group);
+        }
         supervisor
     }
 

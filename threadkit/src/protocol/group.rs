@@ -24,6 +24,9 @@ use crate::{Completion, Event, Exit, NotReady, ShutdownCause, Strategy};
 mod rounds;
 pub(crate) use rounds::RoundEnd;
 
+/// The groups a member runs, as snapshots find them.
+type Children = Vec<std::sync::Weak<Group>>;
+
 /// A member's place in its group: a slot (reused once the member exited)
 /// and the spawn sequence number that tells one occupant from the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,11 @@ struct Entry {
     /// Restarts so far, and the failure behind the latest one.
     restarts: u32,
     last_failure: Option<Exit<()>>,
+    /// Groups this member runs (`Supervisor::child_of`), for snapshots.
+    /// Weak: a child group belongs to its own supervisor. Loom's `Arc` has
+    /// no `Weak`, and no model needs this.
+    #[cfg(not(loom))]
+    children: Children,
 }
 
 /// A member with a heartbeat, as the monitor last saw it.
@@ -472,6 +480,8 @@ impl Group {
             member: member.clone(),
             restarts: 0,
             last_failure: None,
+            #[cfg(not(loom))]
+            children: Vec::new(),
         };
         if readiness {
             state.not_ready += 1;
@@ -740,13 +750,47 @@ impl Group {
         state.not_ready == 0 && state.start_failure.is_none()
     }
 
-    /// Every member's state now: running ones by spawn order, then the
-    /// retained records. Copies only threadkit's own data under the lock.
+    /// Member `id` runs `child` (a group made with `Supervisor::child_of`
+    /// in its body): snapshots show it under the member. Groups already
+    /// gone are forgotten here, so a member that runs groups in a loop
+    /// keeps only the live ones.
+    #[cfg(not(loom))]
+    pub(crate) fn adopt(&self, id: MemberId, child: &Arc<Group>) {
+        let mut state = lock(&self.state);
+        if let Some(entry) = state
+            .live
+            .get_mut(id.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.seq == id.seq)
+        {
+            entry.children.retain(|child| child.strong_count() > 0);
+            entry.children.push(Arc::downgrade(child));
+        }
+    }
+
+    /// Every member's state now, with the groups members run as subtrees.
+    /// Copies only threadkit's own data under the lock; the subtrees are
+    /// taken after it is released, so no two groups' locks are ever held
+    /// together.
     pub(crate) fn snapshot(&self) -> Snapshot {
+        let (mut snapshot, children) = self.own_snapshot();
+        for (index, groups) in children {
+            snapshot.workers[index].groups = groups
+                .iter()
+                .filter_map(std::sync::Weak::upgrade)
+                .map(|group| group.snapshot())
+                .collect();
+        }
+        snapshot
+    }
+
+    /// This group's snapshot, and for each running member (by its index in
+    /// the snapshot) the groups it runs.
+    fn own_snapshot(&self) -> (Snapshot, Vec<(usize, Children)>) {
         let now = Instant::now();
         let state = lock(&self.state);
         let stopping = state.shutdown.is_some();
-        let mut running: Vec<(u64, WorkerSnapshot)> = state
+        let mut running: Vec<(u64, WorkerSnapshot, Children)> = state
             .live
             .iter()
             .flatten()
@@ -780,11 +824,22 @@ impl Group {
                     restarts: entry.restarts,
                     since_progress,
                     native_id: member.native_id.get().copied(),
+                    groups: Vec::new(),
                 };
-                (entry.seq, snapshot)
+                #[cfg(not(loom))]
+                let children = entry.children.clone();
+                #[cfg(loom)]
+                let children = Vec::new();
+                (entry.seq, snapshot, children)
             })
             .collect();
-        running.sort_by_key(|(seq, _)| *seq);
+        running.sort_by_key(|(seq, _, _)| *seq);
+        let children = running
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, (_, _, children))| !children.is_empty())
+            .map(|(index, (_, _, children))| (index, std::mem::take(children)))
+            .collect();
         // A finished group's records moved into its report.
         let records: Vec<&Record> = match &state.final_report {
             Some(report) => report.records().iter().collect(),
@@ -798,17 +853,19 @@ impl Group {
             restarts: record.restarts(),
             since_progress: None,
             native_id: None,
+            groups: Vec::new(),
         });
-        Snapshot {
+        let snapshot = Snapshot {
             workers: running
                 .into_iter()
-                .map(|(_, worker)| worker)
+                .map(|(_, worker, _)| worker)
                 .chain(exited)
                 .collect(),
             ready: state.not_ready == 0 && state.start_failure.is_none(),
             shutdown: state.shutdown.as_ref().map(|(_, cause)| cause.clone()),
             finished: state.finished,
-        }
+        };
+        (snapshot, children)
     }
 
     /// Starts the shutdown because the process received `signal` (a no-op
