@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
-use crate::protocol::Shared;
+use crate::protocol::{Membership, Shared};
 use crate::sync::{deadline_after, Arc as SyncArc};
 use crate::Exit;
 
@@ -37,6 +37,8 @@ pub struct Handle<T> {
     daemon: bool,
     thread: Option<JoinHandle<()>>,
     shared: SyncArc<Shared<T>>,
+    /// The worker's place in its group, for [`stop`](Handle::stop).
+    membership: Option<Membership>,
 }
 
 impl<T> Handle<T> {
@@ -45,12 +47,14 @@ impl<T> Handle<T> {
         daemon: bool,
         thread: Option<JoinHandle<()>>,
         shared: SyncArc<Shared<T>>,
+        membership: Option<Membership>,
     ) -> Self {
         Handle {
             name,
             daemon,
             thread,
             shared,
+            membership,
         }
     }
 
@@ -266,6 +270,47 @@ impl<T> Handle<T> {
             None => Err(self),
         }
     }
+
+    /// Stops this worker alone, as Elixir's `DynamicSupervisor`
+    /// `terminate_child`: cancels it, waits up to `timeout` for it to exit,
+    /// and returns its exit. A worker still running after `timeout` is given
+    /// up: its thread is detached, and it is [`Exit::Hung`] here, in its
+    /// group's report and events (recorded once, now, so the group no
+    /// longer waits for it; a hung worker makes the group's exit code 124
+    /// unless a failure came first). The rest of its group runs on: this is
+    /// not a shutdown, and the worker's own exit is not a failure that
+    /// fails the group fast unless it fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new();
+    /// let keep = supervisor.spawn(Worker::new("keep", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    /// let extra = supervisor.spawn(Worker::new("extra", |ctx| ctx.sleep(Duration::MAX)).daemon(true));
+    ///
+    /// assert!(extra.stop(Duration::from_secs(5)).is_cancelled());
+    /// assert!(!keep.is_finished()); // the group runs on
+    /// assert!(supervisor.snapshot().shutdown_cause().is_none());
+    /// supervisor.cancel();
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn stop(self, timeout: Duration) -> Exit<T> {
+        self.cancel();
+        let handle = match self.join_timeout(timeout) {
+            Ok(exit) => return exit,
+            Err(handle) => handle,
+        };
+        // Settles the exit cell (as `Hung`, unless the worker exited just
+        // now) and, in a group, records it there once.
+        match &handle.membership {
+            Some(membership) => membership.group.give_up(membership.id),
+            None => drop(handle.shared.member.cell.settle()),
+        }
+        handle.join()
+    }
 }
 
 impl<T> fmt::Debug for Handle<T> {
@@ -286,7 +331,7 @@ mod tests {
     use crate::Worker;
 
     fn parked<T>(shared: SyncArc<Shared<T>>) -> Handle<T> {
-        Handle::new("parked".into(), false, None, shared)
+        Handle::new("parked".into(), false, None, shared, None)
     }
 
     #[test]
@@ -315,7 +360,7 @@ mod tests {
         let thread = std::thread::spawn(move || {
             let _ = gate.recv();
         });
-        let handle = Handle::new("stuck".into(), false, Some(thread), shared.clone());
+        let handle = Handle::new("stuck".into(), false, Some(thread), shared.clone(), None);
         assert!(shared.member.cell.settle().is_hung());
         assert!(handle.join().is_hung());
         drop(release);

@@ -435,12 +435,12 @@ impl<T: Send + 'static> Worker<T> {
         match self.launch(shared, membership) {
             Ok(thread) => {
                 ours.member.cell.set_thread(thread.thread().id());
-                Handle::new(name, daemon, Some(thread), ours)
+                Handle::new(name, daemon, Some(thread), ours, kept_membership)
             }
             Err(cause) => {
                 let exit = Exit::Failed(Error::spawn_failed(name.clone(), cause));
                 record(&ours, kept_membership.as_ref(), exit);
-                Handle::new(name, daemon, None, ours)
+                Handle::new(name, daemon, None, ours, kept_membership)
             }
         }
     }

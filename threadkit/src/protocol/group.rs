@@ -603,11 +603,24 @@ impl Group {
     /// calls after the group finished, are ignored). Starts the fail-fast
     /// shutdown on the first failure.
     pub(crate) fn record_exit(&self, id: MemberId, outcome: Exit<()>) {
+        self.end_member(id, |_| outcome);
+    }
+
+    /// Member `id` was stopped alone and did not exit in time: its exit
+    /// cell is settled (`Hung`, unless it exited just now) and recorded
+    /// here, once, so the group no longer waits for it.
+    pub(crate) fn give_up(&self, id: MemberId) {
+        self.end_member(id, |entry| entry.member.cell.settle());
+    }
+
+    /// Records member `id`'s exit, `outcome` deciding it from the entry.
+    fn end_member(&self, id: MemberId, outcome: impl FnOnce(&Entry) -> Exit<()>) {
         let mut after = Aftermath::default();
         let mut state = lock(&self.state);
         let Some(entry) = state.remove(id) else {
             return;
         };
+        let outcome = outcome(&entry);
         let failed = matches!(outcome, Exit::Failed(_) | Exit::Panicked(_));
         // After a success decided a `FirstSuccess` group, failures are
         // tolerated for good.

@@ -417,3 +417,50 @@ fn loom_a_round_racing_a_siblings_run_end_releases_and_holds_it() {
         );
     });
 }
+
+/// Stopping one worker (`Handle::stop` past its timeout): the owner's
+/// `give_up` races the worker's own exit while a sibling keeps running.
+/// The worker is recorded exactly once (its own exit or `Hung`), the cell
+/// and the report agree, and the sibling is neither cancelled nor made to
+/// wait: the group is not shutting down.
+#[test]
+fn loom_giving_up_on_one_worker_races_its_exit() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::ZERO));
+        let (_, events) = group.subscribe();
+        let (shared, membership) = member(&group, "stopped", true);
+        let (sibling, _) = member(&group, "sibling", true);
+        let id = membership.id;
+        shared.member.token.cancel();
+        let worker = {
+            let shared = shared.clone();
+            thread::spawn(move || record(&shared, Some(&membership), Exit::Cancelled))
+        };
+        group.give_up(id);
+        worker.join().unwrap();
+
+        assert!(!sibling.member.token.is_cancelled(), "the sibling runs on");
+        let cell = shared.member.cell.outcome().unwrap();
+        assert!(cell.is_hung() || cell.is_cancelled(), "{cell}");
+        let seen: Vec<Event> = events.try_iter().collect();
+        let exited: Vec<&Exit<()>> = seen
+            .iter()
+            .filter_map(|event| match event {
+                Event::Exited(record) => Some(record.exit()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(exited.len(), 1, "recorded once");
+        assert_eq!(
+            exited[0].code(),
+            cell.code(),
+            "the cell and the record agree"
+        );
+        assert!(
+            !seen
+                .iter()
+                .any(|event| matches!(event, Event::ShutdownStarted { .. })),
+            "no shutdown"
+        );
+    });
+}
