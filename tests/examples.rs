@@ -24,13 +24,16 @@ fn example_path(name: &str) -> PathBuf {
     path
 }
 
-fn example(name: &str) -> Output {
-    Command::new(example_path(name)).output().unwrap()
+fn example(name: &str, args: &[&str]) -> Output {
+    Command::new(example_path(name))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn get_config_exits_1_and_names_the_failed_fetcher() {
-    let output = example("get_config");
+    let output = example("get_config", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -55,7 +58,7 @@ fn get_config_exits_1_and_names_the_failed_fetcher() {
 
 #[test]
 fn exc_thread_fails_fast_alerts_and_exits_101() {
-    let output = example("exc_thread");
+    let output = example("exc_thread", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(101), "{stdout}\n{stderr}");
@@ -80,7 +83,7 @@ fn exc_thread_fails_fast_alerts_and_exits_101() {
 
 #[test]
 fn results_collects_typed_values_and_exits_0() {
-    let output = example("results");
+    let output = example("results", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(
@@ -123,7 +126,7 @@ fn pipeline_counts(stdout: &str) -> (usize, usize, Vec<u64>) {
 
 #[test]
 fn pipeline_commits_every_item_and_exits_0() {
-    let output = example("pipeline");
+    let output = example("pipeline", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -140,10 +143,7 @@ fn pipeline_commits_every_item_and_exits_0() {
 #[test]
 fn pipeline_stops_at_a_corrupt_item_and_loses_nothing_acknowledged() {
     for corrupt in ["1", "37", "5000"] {
-        let output = Command::new(example_path("pipeline"))
-            .args(["--corrupt", corrupt])
-            .output()
-            .unwrap();
+        let output = example("pipeline", &["--corrupt", corrupt]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");

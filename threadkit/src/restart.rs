@@ -326,13 +326,19 @@ impl Restarts {
     /// Whether the policy would restart after `exit` at `now`, without
     /// counting anything: for a run that ended as its worker was cancelled.
     pub(crate) fn would_restart(&self, exit: &Exit<()>, now: Instant) -> bool {
-        let window = self.policy.within;
         let recent = self
             .recent
             .iter()
-            .filter(|at| window.is_zero() || now.saturating_duration_since(**at) < window)
+            .filter(|at| !self.left_the_window(**at, now))
             .count();
         self.policy.wants(exit) && recent < self.policy.max_restarts as usize
+    }
+
+    /// Whether a restart at `at` no longer counts against the limit at
+    /// `now`. A zero window keeps every restart: the limit is then a total.
+    fn left_the_window(&self, at: Instant, now: Instant) -> bool {
+        let window = self.policy.within;
+        !window.is_zero() && now.saturating_duration_since(at) >= window
     }
 
     /// Decides what follows an incarnation that started at `started` and
@@ -348,12 +354,10 @@ impl Restarts {
             return Next::Exit;
         }
         let window = self.policy.within;
-        // A zero window keeps every restart: the limit is then a total.
-        while !window.is_zero()
-            && self
-                .recent
-                .front()
-                .is_some_and(|at| now.saturating_duration_since(*at) >= window)
+        while self
+            .recent
+            .front()
+            .is_some_and(|at| self.left_the_window(*at, now))
         {
             self.recent.pop_front();
         }

@@ -316,6 +316,15 @@ impl GroupState {
             .map(|(started, _)| started.checked_add(self.timeout))
     }
 
+    /// Member `id`, while it runs; `None` once it was recorded (its slot may
+    /// hold a later member by then).
+    fn entry_mut(&mut self, id: MemberId) -> Option<&mut Entry> {
+        self.live
+            .get_mut(id.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.seq == id.seq)
+    }
+
     /// Takes member `id` out of the running set; `None` if it is not there
     /// (already recorded).
     fn remove(&mut self, id: MemberId) -> Option<Entry> {
@@ -652,12 +661,7 @@ impl Group {
     /// `delay`: restart number `restart`, after a run that ended `exit`.
     pub(crate) fn restarting(&self, id: MemberId, restart: u32, delay: Duration, exit: Exit<()>) {
         let mut state = lock(&self.state);
-        let Some(entry) = state
-            .live
-            .get_mut(id.slot)
-            .and_then(Option::as_mut)
-            .filter(|entry| entry.seq == id.seq)
-        else {
+        let Some(entry) = state.entry_mut(id) else {
             return;
         };
         entry.restarts = restart;
@@ -676,13 +680,7 @@ impl Group {
     /// Member `id`'s run failed as it was cancelled, with a failure its
     /// policy would have restarted: kept as its last failure, not restarted.
     pub(crate) fn failed_while_cancelled(&self, id: MemberId, exit: Exit<()>) {
-        let mut state = lock(&self.state);
-        if let Some(entry) = state
-            .live
-            .get_mut(id.slot)
-            .and_then(Option::as_mut)
-            .filter(|entry| entry.seq == id.seq)
-        {
+        if let Some(entry) = lock(&self.state).entry_mut(id) {
             entry.last_failure = Some(exit);
         }
     }
@@ -692,12 +690,7 @@ impl Group {
     pub(crate) fn mark_ready(&self, id: MemberId) {
         let mut after = Aftermath::default();
         let mut state = lock(&self.state);
-        let Some(entry) = state
-            .live
-            .get_mut(id.slot)
-            .and_then(Option::as_mut)
-            .filter(|entry| entry.seq == id.seq && entry.awaiting_ready)
-        else {
+        let Some(entry) = state.entry_mut(id).filter(|entry| entry.awaiting_ready) else {
             return;
         };
         entry.awaiting_ready = false;
@@ -769,13 +762,7 @@ impl Group {
     /// keeps only the live ones.
     #[cfg(not(loom))]
     pub(crate) fn adopt(&self, id: MemberId, child: &Arc<Group>) {
-        let mut state = lock(&self.state);
-        if let Some(entry) = state
-            .live
-            .get_mut(id.slot)
-            .and_then(Option::as_mut)
-            .filter(|entry| entry.seq == id.seq)
-        {
+        if let Some(entry) = lock(&self.state).entry_mut(id) {
             entry.children.retain(|child| child.strong_count() > 0);
             entry.children.push(Arc::downgrade(child));
         }

@@ -1,11 +1,10 @@
 //! A worker's cancellation flag: [`CancelToken`].
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
-
-use std::cell::RefCell;
 
 use crate::sync::{
     deadline_after, lock, thread_local, wait_until, Arc, AtomicBool, Condvar, Mutex, Ordering,
@@ -50,9 +49,11 @@ pub(crate) fn defer_user_hooks(cancelling: impl FnOnce()) -> Vec<CancelHook> {
 /// Runs users' hooks, each behind `catch_unwind`: a panicking hook (its
 /// message printed by the panic hook) cannot stop the others.
 pub(crate) fn run_user_hooks(hooks: Vec<CancelHook>) {
-    for hook in hooks {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
-    }
+    hooks.into_iter().for_each(run_caught);
+}
+
+fn run_caught(hook: CancelHook) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
 }
 
 /// A user's hook: deferred while a group cancels its members, else run now.
@@ -63,7 +64,9 @@ fn run_user_hook(hook: CancelHook) {
             deferred.extend(hook.take());
         }
     });
-    run_user_hooks(hook.into_iter().collect());
+    if let Some(hook) = hook {
+        run_caught(hook);
+    }
 }
 
 /// Names a hook registered with [`CancelToken::on_cancel`], to remove it.
