@@ -150,7 +150,8 @@ impl WorkerSnapshot {
 
     /// The groups this running worker runs in its body
     /// ([`Supervisor::child_of`](crate::Supervisor::child_of)) and that
-    /// still exist, each as a snapshot: the subtrees of a supervision tree.
+    /// have not finished, each as a snapshot: the subtrees of a supervision
+    /// tree.
     pub fn groups(&self) -> &[Snapshot] {
         &self.groups
     }

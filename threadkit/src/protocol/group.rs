@@ -775,10 +775,14 @@ impl Group {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let (mut snapshot, children) = self.own_snapshot();
         for (index, groups) in children {
+            // A finished child group can outlive its `wait()` for a moment
+            // (its last worker's thread still holds it): only groups still
+            // running are subtrees.
             snapshot.workers[index].groups = groups
                 .iter()
                 .filter_map(std::sync::Weak::upgrade)
                 .map(|group| group.snapshot())
+                .filter(|child| !child.is_finished())
                 .collect();
         }
         snapshot
