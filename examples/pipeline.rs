@@ -10,10 +10,11 @@
 //! threads with sentinels; a thread that dies leaves the others blocked on
 //! a queue forever. Here every stage is a `#[worker]` that waits in
 //! `select!` on its channel *and* its context's cancel receiver, so when
-//! one stage fails the group's fail-fast cancels the others and each stops
-//! at its next wait: the producer stops producing, the parsers stop
-//! parsing, the collector stops committing. `main` exits with the failure's
-//! code and a table naming the stage that failed.
+//! one stage fails the group's fail-fast cancels the others, upstream
+//! first (a shutdown goes in reverse declaration order), and each stops at
+//! its next wait: the producer stops producing, the parsers stop parsing,
+//! and the collector commits what reached it, then stops. `main` exits
+//! with the failure's code and a table naming the stage that failed.
 //!
 //! **Delivery guarantee.** An item is *acknowledged* once the collector has
 //! committed it to the sink. Every acknowledged item is in the sink exactly
@@ -133,11 +134,14 @@ fn collector(
     }
 }
 
+/// Declared downstream first: a shutdown cancels workers in reverse
+/// declaration order, so the producer stops first and each stage is
+/// cancelled only after every stage feeding it has stopped.
 #[supervise]
 struct Pipeline {
-    producer: Worker<u64>,
-    parsers: Vec<Worker<u64>>,
     collector: Worker<usize>,
+    parsers: Vec<Worker<u64>>,
+    producer: Worker<u64>,
 }
 
 fn main() -> PipelineReport {
@@ -151,11 +155,11 @@ fn main() -> PipelineReport {
     let sink = Arc::new(Mutex::new(Vec::new()));
 
     let pipeline = Pipeline {
-        producer: producer(items, produced.clone()),
+        collector: collector(collector_inbox, sink.clone()),
         parsers: (0..PARSERS)
             .map(|index| parser(index, parser_inbox.clone(), results.clone(), corrupt))
             .collect(),
-        collector: collector(collector_inbox, sink.clone()),
+        producer: producer(items, produced.clone()),
     };
     // The stages hold the only ends: the collector's inbox disconnects once
     // every parser is done, and the parsers' once the producer is.

@@ -28,8 +28,8 @@ GROUP = "threadkit/src/protocol/group.rs"
 MUTANTS = {
     "fail_fast_removed": (
         GROUP,
-        "        if first_failure {\n            state.begin_shutdown(",
-        "        if first_failure && false {\n            state.begin_shutdown(",
+        "        } else if first_failure && state.completion == Completion::AllSucceed {",
+        "        } else if first_failure && false {",
     ),
     "owner_never_woken": (GROUP, "        if wake_owner {", "        if false && wake_owner {"),
     "daemons_never_cancelled": (
@@ -39,8 +39,8 @@ MUTANTS = {
     ),
     "first_failure_overwritten": (
         GROUP,
-        "let first_failure = failed && !state.records.has_first_failure();",
-        "let first_failure = failed;",
+        "let first_failure = failed && !state.records.has_first_failure() && !state.won;",
+        "let first_failure = failed && !state.won;",
     ),
     "exit_recorded_twice": (
         GROUP,
@@ -61,9 +61,18 @@ MUTANTS = {
     "late_spawn_not_cancelled": (GROUP, "        if shutting_down {", "        if false && shutting_down {"),
     "shutdown_misses_running_members": (
         GROUP,
-        "                .map(|entry| entry.member.token.clone()),",
-        "                .filter(|entry| entry.seq % 2 == 0)\n"
-        "                .map(|entry| entry.member.token.clone()),",
+        "            entry.stop_asked = true;\n            after.cancel.push(entry.member.token.clone());\n            self.reserve(own, false);",
+        "            entry.stop_asked = true;\n            if id.seq % 2 == 0 {\n                after.cancel.push(entry.member.token.clone());\n            }\n            self.reserve(own, false);",
+    ),
+    "shutdown_order_ignored": (
+        GROUP,
+        "        match self.order {\n            ShutdownOrder::AllAtOnce => self.stop_all(after),",
+        "        match ShutdownOrder::AllAtOnce {\n            ShutdownOrder::AllAtOnce => self.stop_all(after),",
+    ),
+    "ordered_shutdown_stalls_after_an_exit": (
+        GROUP,
+        "        if state.shutdown.is_some() {\n            state.stop_next(Instant::now(), &mut after);\n        }",
+        "",
     ),
     "start_failure_not_woken": (
         GROUP,
@@ -89,8 +98,8 @@ MUTANTS = {
     "restart_count_not_recorded": (GROUP, "        entry.restarts = restart;\n", ""),
     "restart_after_cancellation": (
         "threadkit/src/worker.rs",
-        "        if token.is_cancelled() {\n            return exit;\n        }\n",
-        "",
+        "        if token.is_cancelled() {\n",
+        "        if false && token.is_cancelled() {\n",
     ),
     "backoff_ignores_cancellation": (
         "threadkit/src/worker.rs",

@@ -167,10 +167,15 @@ fn pipeline_stops_at_a_corrupt_item_and_loses_nothing_acknowledged() {
             .unwrap_or_else(|| panic!("no failed row in:\n{stderr}"));
         assert!(failed_row.starts_with("parser_"), "{failed_row}");
         assert!(failed_row.contains("failed"), "{failed_row}");
-        for stage in ["producer ", "collector "] {
-            let row = stderr.lines().find(|line| line.starts_with(stage)).unwrap();
-            assert!(row.contains("cancelled"), "{row}");
-        }
+        let row = |stage: &str| stderr.lines().find(|line| line.starts_with(stage)).unwrap();
+        assert!(row("producer ").contains("cancelled"), "{stderr}");
+        // Stopped after the parsers, the collector may see its inbox
+        // close (it committed everything sent) before its cancellation.
+        let collector = row("collector ");
+        assert!(
+            collector.contains("cancelled") || collector.contains("returned"),
+            "{collector}"
+        );
     }
 }
 

@@ -11,6 +11,9 @@
 //!   came before any shutdown, it is the shutdown's cause;
 //! - a group whose non-daemons all end (or that fails) finishes without
 //!   help: daemons are cancelled by completion, the rest by fail-fast;
+//! - under the default reverse shutdown order, a worker waiting for its
+//!   cancellation sees it only after every such worker declared after it
+//!   returned (in groups where nobody's time can run out);
 //! - `wait()` returns promptly when every worker cooperates, and within the
 //!   shutdown timeout plus a small epsilon when one does not;
 //! - the process's OS thread count returns to its baseline after every
@@ -36,7 +39,8 @@ use std::time::{Duration, Instant};
 use common::{os_threads, threads_back_to};
 use threadkit::channel::{bounded, select, Receiver, Sender};
 use threadkit::{
-    BoxError, Cancelled, Event, Exit, Report, Restart, ShutdownCause, Strategy, Supervisor, Worker,
+    BoxError, Cancelled, Event, Exit, Report, Restart, ShutdownCause, ShutdownOrder, Strategy,
+    Supervisor, Worker,
 };
 
 /// Shutdown timeout of a group where every worker cooperates: long, so that
@@ -188,6 +192,38 @@ struct Plan {
     /// workers whose planned behaviour succeeds or waits get a policy (a
     /// planned failure would otherwise be retried up to that limit).
     strategy: Strategy,
+    order: ShutdownOrder,
+}
+
+/// When each worker of a group saw its cancellation and when it returned,
+/// as ticks of one counter, for the shutdown-order check.
+struct Stamps {
+    clock: AtomicUsize,
+    /// Per worker: (saw the cancellation, returned); 0 = never.
+    seen: Vec<(AtomicUsize, AtomicUsize)>,
+}
+
+impl Stamps {
+    fn new(count: usize) -> Arc<Stamps> {
+        Arc::new(Stamps {
+            clock: AtomicUsize::new(1),
+            seen: (0..count)
+                .map(|_| (AtomicUsize::new(0), AtomicUsize::new(0)))
+                .collect(),
+        })
+    }
+
+    /// Worker `index` saw its cancellation and returns now.
+    fn cancelled(&self, index: usize) {
+        let (saw, returned) = &self.seen[index];
+        saw.store(self.clock.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+        returned.store(self.clock.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    fn get(&self, index: usize) -> (usize, usize) {
+        let (saw, returned) = &self.seen[index];
+        (saw.load(Ordering::SeqCst), returned.load(Ordering::SeqCst))
+    }
 }
 
 impl Plan {
@@ -237,7 +273,13 @@ impl Plan {
             })
             .collect();
         let heartbeats = (0..count).map(|_| rng.chance(4)).collect();
+        let order = if rng.chance(4) {
+            ShutdownOrder::AllAtOnce
+        } else {
+            ShutdownOrder::Reverse
+        };
         Plan {
+            order,
             heartbeats,
             workers,
             owner,
@@ -282,6 +324,23 @@ impl Plan {
         self.workers.iter().any(|(b, _)| *b == Stubborn)
     }
 
+    /// The workers whose cancellation comes only from the group's
+    /// shutdown, one at a time in reverse order: cancel-aware, no restart
+    /// policy (a round cancels runs), in a group where no worker's time can
+    /// run out (none ignores cancellation) and the owner waits (a dropped
+    /// supervisor cancels everyone at once).
+    fn ordered(&self) -> Vec<usize> {
+        if self.order != ShutdownOrder::Reverse || self.has_stubborn() || self.owner == Owner::Drops
+        {
+            return Vec::new();
+        }
+        (0..self.workers.len())
+            .filter(|&index| {
+                matches!(self.workers[index].0, Sleep | Select) && self.restarts[index] == 0
+            })
+            .collect()
+    }
+
     fn timeout(&self) -> Duration {
         if self.has_stubborn() {
             HUNG_AFTER
@@ -291,15 +350,29 @@ impl Plan {
     }
 }
 
+/// What a worker's body uses besides its plan: the gate a stubborn worker
+/// waits on, its group's spawner, and where it stamps its cancellation.
+struct Around {
+    gate: Receiver<()>,
+    spawner: threadkit::Spawner,
+    stamps: Arc<Stamps>,
+    index: usize,
+}
+
 fn body(
     behaviour: Behaviour,
     name: String,
     announces: bool,
     failing_runs: u32,
     max_restarts: u32,
-    gate: Receiver<()>,
-    spawner: threadkit::Spawner,
+    around: Around,
 ) -> Worker<Box<dyn std::any::Any + Send>> {
+    let Around {
+        gate,
+        spawner,
+        stamps,
+        index,
+    } = around;
     let worker_name = name.clone();
     let run = move |ctx: &threadkit::Context| -> Result<Box<dyn std::any::Any + Send>, BoxError> {
         if announces {
@@ -311,7 +384,9 @@ fn body(
             Panic => panic!("stress: planned panic"),
             SelfCancel => Err(Cancelled.into()),
             Sleep => {
-                ctx.sleep(Duration::MAX)?;
+                let slept = ctx.sleep(Duration::MAX);
+                stamps.cancelled(index);
+                slept?;
                 unreachable!("an unbounded sleep ends only by cancellation")
             }
             Select => {
@@ -319,7 +394,10 @@ fn body(
                 let (_open, never) = bounded::<()>(0);
                 select! {
                     recv(never) -> _ => unreachable!(),
-                    recv(cancelled) -> _ => Err(Cancelled.into()),
+                    recv(cancelled) -> _ => {
+                        stamps.cancelled(index);
+                        Err(Cancelled.into())
+                    }
                 }
             }
             ChildGroup => {
@@ -383,7 +461,9 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
     let (release, gate) = bounded::<()>(0);
     let supervisor = Supervisor::new()
         .shutdown_timeout(plan.timeout())
-        .strategy(plan.strategy);
+        .strategy(plan.strategy)
+        .shutdown_order(plan.order);
+    let stamps = Stamps::new(plan.workers.len());
     let events = supervisor.events();
     if plan.drop_listener {
         drop(supervisor.events());
@@ -403,8 +483,12 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
             } else {
                 plan.restarts[index]
             },
-            gate.clone(),
-            spawner.clone(),
+            Around {
+                gate: gate.clone(),
+                spawner: spawner.clone(),
+                stamps: stamps.clone(),
+                index,
+            },
         )
         .daemon(*daemon)
         .readiness(readiness.is_some());
@@ -518,8 +602,47 @@ fn run_group(plan: &Plan, label: &str) -> Result<(), String> {
             "{label}: wait() took {waited:?} (bound {bound:?}): {plan:?}\n{report}"
         ));
     }
-    let events = events.try_iter().collect();
+    let events: Vec<Event> = events.try_iter().collect();
+    check_order(plan, label, &stamps, &events, &report)?;
     check(plan, label, Some(report), handles, events, release)
+}
+
+/// Under the reverse order, each worker that waits for its cancellation
+/// saw it only after every such worker declared after it had returned
+/// (among those that joined before the shutdown began: the others start
+/// cancelled).
+fn check_order(
+    plan: &Plan,
+    label: &str,
+    stamps: &Stamps,
+    events: &[Event],
+    report: &Report,
+) -> Result<(), String> {
+    let joined_before_shutdown: Vec<&str> = events
+        .iter()
+        .take_while(|event| !matches!(event, Event::ShutdownStarted { .. }))
+        .filter_map(|event| match event {
+            Event::Started { worker, .. } => Some(&**worker),
+            _ => None,
+        })
+        .collect();
+    let ordered: Vec<usize> = plan
+        .ordered()
+        .into_iter()
+        .filter(|index| joined_before_shutdown.contains(&&*format!("{label}_w{index}")))
+        .collect();
+    for (position, &earlier) in ordered.iter().enumerate() {
+        let (saw, _) = stamps.get(earlier);
+        for &later in &ordered[position + 1..] {
+            let (_, returned) = stamps.get(later);
+            if saw != 0 && returned > saw {
+                return Err(format!(
+                    "{label}: w{earlier} was cancelled before w{later} returned: {plan:?}\n{report}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every event up to `Finished`, waiting at most `bound` for it.

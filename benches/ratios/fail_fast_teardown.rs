@@ -1,11 +1,12 @@
-//! fail_fast_teardown: from a failure to every sibling stopped, against
-//! the floor of waking parked threads.
+//! fail_fast_teardown: from a failure to every sibling stopped, all at
+//! once (`ShutdownOrder::AllAtOnce`), against the floor of waking parked
+//! threads. The default reverse order is `ordered_teardown`.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
 use threadkit::channel::{bounded, select, unbounded};
-use threadkit::{Cancelled, Context, Supervisor, Worker};
+use threadkit::{Cancelled, Context, ShutdownOrder, Supervisor, Worker};
 
 use crate::support::{interleaved, median, micros, percentile, Metric, Target};
 use crate::Effort;
@@ -14,7 +15,7 @@ pub(crate) const TEARDOWN_WORKERS: usize = 100;
 
 /// (ms until `wait()` returned, ms until every OS thread was joined too)
 fn threadkit_teardown() -> (f64, f64) {
-    let supervisor = Supervisor::new();
+    let supervisor = Supervisor::new().shutdown_order(ShutdownOrder::AllAtOnce);
     let mut handles = Vec::with_capacity(TEARDOWN_WORKERS);
     let mut keep_inboxes = Vec::new();
     for i in 0..TEARDOWN_WORKERS {
@@ -149,7 +150,8 @@ pub(crate) fn metric(effort: Effort) -> Metric {
         ),
         detail: format!(
             "until wait() returned with all 100 exits recorded; with every OS thread joined too: p99 {:.3} ms \
-             (floor with joins: p99 {:.3} ms); 50 workers in ctx.sleep, 50 in select! on ctx.cancelled(); one fails",
+             (floor with joins: p99 {:.3} ms); 50 workers in ctx.sleep, 50 in select! on ctx.cancelled(); one fails; \
+             shutdown_order all_at_once",
             percentile(&mut joined, 0.99),
             percentile(&mut floor_joined, 0.99),
         ),

@@ -23,6 +23,7 @@ mod failure_notice;
 mod idle_cpu;
 mod macro_overhead;
 mod memory;
+mod ordered_teardown;
 mod python_seed;
 mod restart_latency;
 mod scaling;
@@ -100,6 +101,7 @@ fn main() {
     let (notice, notice_us) = failure_notice::metric(effort);
     metrics.push(notice);
     metrics.push(fail_fast_teardown::metric(effort));
+    metrics.push(ordered_teardown::metric(effort));
     let mut skipped = Vec::new();
     match idle_cpu::metric(effort) {
         Some(metric) => metrics.push(metric),

@@ -18,6 +18,8 @@ pub struct WorkerAttr {
     pub krate: Option<Path>,
     pub restart: Option<RestartAttr>,
     pub heartbeat: Option<(Duration, LitStr)>,
+    /// `shutdown_timeout = "..."`: its own time in an ordered shutdown.
+    pub shutdown_timeout: Option<(Duration, LitStr)>,
 }
 
 /// A duration parsed at compile time: seconds and nanoseconds.
@@ -60,6 +62,9 @@ pub struct SuperviseAttr {
     pub strategy: Option<(&'static str, LitStr)>,
     /// `completion = "..."`: the `Completion` variant, and the literal.
     pub completion: Option<(&'static str, LitStr)>,
+    /// `shutdown_order = "..."`: the `ShutdownOrder` variant, and the
+    /// literal.
+    pub shutdown_order: Option<(&'static str, LitStr)>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -232,6 +237,7 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
                     positive
                 });
             }
+            "shutdown_timeout" => attr.shutdown_timeout = duration(&key, value, &path, errors),
             "max_restarts" => {
                 max_restarts = integer(&key, value, &path, "3", errors);
                 tuning.push(path);
@@ -258,6 +264,7 @@ pub fn parse_worker(args: TokenStream, errors: &mut Errors) -> WorkerAttr {
                         "within",
                         "backoff",
                         "heartbeat",
+                        "shutdown_timeout",
                         "crate",
                     ],
                 ),
@@ -437,6 +444,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
             }
             "strategy" => attr.strategy = strategy(value, &path, errors),
             "completion" => attr.completion = completion(value, &path, errors),
+            "shutdown_order" => attr.shutdown_order = shutdown_order(value, &path, errors),
             "systemd" => {
                 if flag("systemd", value, errors) {
                     attr.systemd = Some(path);
@@ -453,6 +461,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     &key,
                     &[
                         "shutdown_timeout",
+                        "shutdown_order",
                         "strategy",
                         "completion",
                         "signals",
@@ -498,6 +507,18 @@ fn completion(
     ];
     let lit = string_value("completion", value, path, "\"first_success\"", errors)?;
     choice(lit, "completion", &choices, errors)
+}
+
+/// `shutdown_order = "reverse" | "all_at_once"`: the `ShutdownOrder`
+/// variant.
+fn shutdown_order(
+    value: Option<&Expr>,
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<(&'static str, LitStr)> {
+    let choices = [("reverse", "Reverse"), ("all_at_once", "AllAtOnce")];
+    let lit = string_value("shutdown_order", value, path, "\"all_at_once\"", errors)?;
+    choice(lit, "shutdown_order", &choices, errors)
 }
 
 /// A name for a generated type: a string holding an identifier.

@@ -62,6 +62,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             #supervisor_new.strategy(#krate::__private::Strategy::#variant)
         );
     }
+    if let Some((variant, lit)) = &attr.shutdown_order {
+        let variant = Ident::new(variant, lit.span());
+        supervisor_new = quote_spanned!(lit.span()=>
+            #supervisor_new.shutdown_order(#krate::__private::ShutdownOrder::#variant)
+        );
+    }
     if let Some((variant, lit)) = &attr.completion {
         let variant = Ident::new(variant, lit.span());
         supervisor_new = quote_spanned!(lit.span()=>

@@ -142,6 +142,9 @@ fn constructor(
     let heartbeat = attr.heartbeat.as_ref().map(|((secs, nanos), lit)| {
         quote_spanned!(lit.span()=> .heartbeat(#krate::__private::Duration::new(#secs, #nanos)))
     });
+    let shutdown_timeout = attr.shutdown_timeout.as_ref().map(|((secs, nanos), lit)| {
+        quote_spanned!(lit.span()=> .shutdown_timeout(#krate::__private::Duration::new(#secs, #nanos)))
+    });
 
     // The signature keeps the user's spans (their `fn` token, spans of
     // their signature for the rest), so the constructor is the user's item
@@ -183,6 +186,7 @@ fn constructor(
         #readiness
         #stack_size
         #heartbeat
+        #shutdown_timeout
     }};
     quote! {
         #(#attrs)*

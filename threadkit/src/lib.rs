@@ -15,6 +15,7 @@ mod protocol;
 mod ready;
 mod report;
 mod restart;
+mod shutdown_order;
 #[cfg(all(feature = "signals", unix))]
 mod signals;
 mod snapshot;
@@ -53,6 +54,7 @@ pub use report::{Record, Report, ReportError};
 pub use restart::{
     Restart, DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW,
 };
+pub use shutdown_order::ShutdownOrder;
 pub use snapshot::{Health, Snapshot, WorkerSnapshot, WorkerState};
 pub use strategy::Strategy;
 pub use supervised::Supervised;

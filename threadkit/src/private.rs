@@ -12,7 +12,8 @@ pub use probe::{
 mod probe;
 pub use crate::{
     BoxError, Canceller, Completion, Context, Event, Events, Exit, NotReady, Probe, Report,
-    Restart, Snapshot, Strategy, Supervised, Supervisor, Worker, DEFAULT_SHUTDOWN_TIMEOUT,
+    Restart, ShutdownOrder, Snapshot, Strategy, Supervised, Supervisor, Worker,
+    DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;

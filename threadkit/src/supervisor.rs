@@ -28,6 +28,10 @@ use crate::{Context, Handle, Report, Worker};
 ///    `wait` returns anyway.
 /// 5. No polling: exits arrive as notifications; the owner sleeps until the
 ///    last exit or the shutdown deadline.
+/// 6. A shutdown cancels the workers one at a time, the last spawned
+///    first, within the shutdown timeout (see
+///    [`ShutdownOrder`](crate::ShutdownOrder)); nobody is restarted once it
+///    began.
 ///
 /// # Examples
 ///
@@ -192,6 +196,24 @@ impl Supervisor {
         self
     }
 
+    /// In which order the shutdown cancels the group's workers (default
+    /// [`ShutdownOrder::Reverse`](crate::ShutdownOrder::Reverse): one at a
+    /// time, the last started first); see
+    /// [`ShutdownOrder`](crate::ShutdownOrder).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{ShutdownOrder, Supervisor};
+    /// // Independent workers: cancel them all at once.
+    /// let supervisor = Supervisor::new().shutdown_order(ShutdownOrder::AllAtOnce);
+    /// # drop(supervisor);
+    /// ```
+    pub fn shutdown_order(self, order: crate::ShutdownOrder) -> Self {
+        self.group.set_shutdown_order(order);
+        self
+    }
+
     /// When the group is done and what a failure does to the others
     /// (default [`Completion::AllSucceed`](crate::Completion::AllSucceed):
     /// fail-fast); see [`Completion`](crate::Completion).
@@ -234,8 +256,9 @@ impl Supervisor {
     /// SIGINT and SIGTERM start this group's graceful shutdown (feature
     /// `signals`, Unix), until the supervisor has waited or is dropped:
     ///
-    /// - the first signal cancels every worker, which then have the
-    ///   shutdown timeout to stop; the report's cause is
+    /// - the first signal starts the shutdown: the workers are cancelled
+    ///   (in the [`ShutdownOrder`](crate::ShutdownOrder)) within the
+    ///   shutdown timeout; the report's cause is
     ///   [`ShutdownCause::Signal`](crate::ShutdownCause::Signal) and its exit
     ///   code 128 + the signal (130, 143), unless a worker had failed first;
     /// - a second signal while the group still runs ends the process at
@@ -473,8 +496,9 @@ impl Supervisor {
         }
     }
 
-    /// Starts the shutdown now: every worker is cancelled and gets the
-    /// shutdown timeout to exit. Idempotent.
+    /// Starts the shutdown now: the workers are cancelled, in the group's
+    /// [`ShutdownOrder`](crate::ShutdownOrder), within the shutdown
+    /// timeout. Idempotent.
     ///
     /// # Examples
     ///
@@ -727,6 +751,7 @@ fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handl
             worker.shared_name(),
             worker.is_daemon(),
             worker.declares_readiness(),
+            worker.own_shutdown_timeout(),
             &shared.member,
         )
         .map(|id| Membership {

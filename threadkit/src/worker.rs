@@ -69,6 +69,7 @@ pub struct Worker<T> {
     readiness: bool,
     stack_size: Option<usize>,
     heartbeat: Option<Duration>,
+    shutdown_timeout: Option<Duration>,
     body: Body<T>,
 }
 
@@ -212,6 +213,7 @@ impl<T: Send + 'static> Worker<T> {
             readiness: false,
             stack_size: None,
             heartbeat: None,
+            shutdown_timeout: None,
             body,
         }
     }
@@ -248,6 +250,40 @@ impl<T: Send + 'static> Worker<T> {
     pub fn readiness(mut self, declared: bool) -> Self {
         self.readiness = declared;
         self
+    }
+
+    /// How long this worker gets to stop in its group's ordered shutdown
+    /// (see [`ShutdownOrder`](crate::ShutdownOrder)) before the worker
+    /// started before it is cancelled, instead of an even share of the
+    /// group's [`shutdown_timeout`](crate::Supervisor::shutdown_timeout).
+    /// Cut to what is left of the group's: the group's timeout still bounds
+    /// the whole shutdown. Without a group, or under
+    /// [`ShutdownOrder::AllAtOnce`](crate::ShutdownOrder::AllAtOnce), it
+    /// changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().shutdown_timeout(Duration::from_secs(10));
+    /// // Flushing takes a while; the workers declared after it take little.
+    /// supervisor.spawn(
+    ///     Worker::new("journal", |ctx| drop(ctx.cancelled().recv()))
+    ///         .shutdown_timeout(Duration::from_secs(8)),
+    /// );
+    /// supervisor.spawn(Worker::new("api", |ctx| drop(ctx.cancelled().recv())));
+    /// supervisor.cancel();
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    pub(crate) fn own_shutdown_timeout(&self) -> Option<Duration> {
+        self.shutdown_timeout
     }
 
     /// Whether the worker declared [`readiness`](Worker::readiness).
@@ -499,6 +535,7 @@ impl<T> fmt::Debug for Worker<T> {
             .field("readiness", &self.readiness)
             .field("stack_size", &self.stack_size)
             .field("heartbeat", &self.heartbeat)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .field(
                 "restart",
                 &match &self.body {
@@ -591,6 +628,11 @@ fn execute<T>(
                 return Exit::Failed(error);
             }
             Next::Restart { delay } => {
+                if let Some(membership) = &membership {
+                    if membership.group.is_shutting_down() {
+                        return stop_at_turn(token, membership, outcome, exit);
+                    }
+                }
                 trace::restarting(restarts.count(), delay, &outcome);
                 if let Some(membership) = &membership {
                     let restart = restarts.count();
@@ -611,9 +653,34 @@ fn execute<T>(
                 if token.sleep(delay) {
                     return Exit::Cancelled;
                 }
+                if let Some(membership) = &membership {
+                    if membership.group.is_shutting_down() {
+                        return stop_at_turn(token, membership, Exit::Cancelled, Exit::Cancelled);
+                    }
+                }
             }
         }
     }
+}
+
+/// Nobody is restarted once the group's shutdown began: a worker whose run
+/// ended then waits for its turn to be cancelled (an ordered shutdown
+/// cancels one worker at a time) and ends `Cancelled`, its run's failure
+/// kept as its last.
+fn stop_at_turn<T>(
+    token: &CancelToken,
+    membership: &Membership,
+    outcome: Exit<()>,
+    exit: Exit<T>,
+) -> Exit<T> {
+    drop_quietly(exit);
+    if outcome.is_failure() {
+        membership
+            .group
+            .failed_while_cancelled(membership.id, outcome);
+    }
+    token.sleep(Duration::MAX);
+    Exit::Cancelled
 }
 
 /// What every run of a worker shares.
@@ -782,7 +849,7 @@ mod tests {
         let group = SyncArc::new(Group::new(std::time::Duration::from_secs(1)));
         let shared = SyncArc::new(Shared::<u8>::new());
         let id = group
-            .register("w".into(), false, false, &shared.member)
+            .register("w".into(), false, false, None, &shared.member)
             .unwrap();
         let membership = Membership {
             group: group.clone(),

@@ -48,6 +48,7 @@ struct Service {
 fn main() {
     strategies::run();
     completions::run();
+    shutdown_orders::run();
     let report = App {
         fetchers: (1..=3).map(fetch).collect(),
         heartbeat: heartbeat(),
@@ -134,6 +135,57 @@ mod completions {
         }
         .run();
         assert!(matches!(report.rows[0], Exit::Returned(d) if d.is_zero()));
+    }
+}
+
+mod shutdown_orders {
+    use std::sync::{Arc, Mutex};
+    use threadkit::{supervise, worker, Context, Worker};
+
+    type Log = Arc<Mutex<Vec<&'static str>>>;
+
+    #[worker(daemon, shutdown_timeout = "30s")]
+    fn journal(ctx: &Context, log: Log) {
+        let _ = ctx.cancelled().recv();
+        log.lock().unwrap().push("journal");
+    }
+
+    #[worker(daemon, shutdown_timeout = "250ms")]
+    fn api(ctx: &Context, log: Log) {
+        let _ = ctx.cancelled().recv();
+        log.lock().unwrap().push("api");
+    }
+
+    #[supervise(shutdown_timeout = "60s")]
+    pub struct Ordered {
+        pub journal: Worker<()>,
+        pub api: Worker<()>,
+    }
+
+    #[supervise(shutdown_order = "all_at_once")]
+    pub struct AtOnce {
+        pub journal: Worker<()>,
+        pub api: Worker<()>,
+    }
+
+    pub fn run() {
+        let log = Log::default();
+        let running = Ordered {
+            journal: journal(log.clone()),
+            api: api(log.clone()),
+        }
+        .start();
+        running.cancel();
+        assert!(running.wait().is_success());
+        assert_eq!(*log.lock().unwrap(), ["api", "journal"]);
+
+        let running = AtOnce {
+            journal: journal(log.clone()),
+            api: api(log.clone()),
+        }
+        .start();
+        running.cancel();
+        assert!(running.wait().is_success());
     }
 }
 

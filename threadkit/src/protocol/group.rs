@@ -19,7 +19,7 @@ use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::snapshot::{Snapshot, WorkerSnapshot, WorkerState};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
-use crate::{Completion, Event, Exit, NotReady, ShutdownCause, Strategy};
+use crate::{Completion, Event, Exit, NotReady, ShutdownCause, ShutdownOrder, Strategy};
 
 mod rounds;
 pub(crate) use rounds::RoundEnd;
@@ -45,6 +45,11 @@ struct Entry {
     readiness: bool,
     started: Instant,
     member: Arc<Member>,
+    /// Its own time to stop in an ordered shutdown
+    /// (`Worker::shutdown_timeout`).
+    shutdown_timeout: Option<Duration>,
+    /// The shutdown cancelled it (or it joined during the shutdown).
+    stop_asked: bool,
     /// Restarts so far, and the failure behind the latest one.
     restarts: u32,
     last_failure: Option<Exit<()>>,
@@ -113,6 +118,18 @@ struct GroupState {
     heartbeat_epoch: u64,
     /// A monitor thread is watching `watched`.
     monitor_running: bool,
+    /// How the shutdown cancels members. Under `ShutdownOrder::Reverse`:
+    /// the members still to cancel, in spawn order (the next one last),
+    /// with their own timeouts; what those reserve (the sum of their own
+    /// timeouts, and how many share the rest); the member being stopped
+    /// and when its time is up (`None`: never); and a count bumped when
+    /// that time moved earlier, so a sleeping owner recomputes its wake-up.
+    order: ShutdownOrder,
+    stop_queue: Vec<(MemberId, Option<Duration>)>,
+    reserved: Duration,
+    sharing: u32,
+    stopping: Option<(MemberId, Option<Instant>)>,
+    stop_epoch: u64,
     /// When the group is done, and whether a success already decided it
     /// (`Completion::FirstSuccess`).
     completion: Completion,
@@ -221,14 +238,116 @@ impl GroupState {
             cause: cause.clone(),
             timeout,
         });
-        self.shutdown = Some((Instant::now(), cause));
-        after.cancel.extend(
-            self.live
-                .iter()
-                .flatten()
-                .map(|entry| entry.member.token.clone()),
-        );
+        let now = Instant::now();
+        self.shutdown = Some((now, cause));
+        match self.order {
+            ShutdownOrder::AllAtOnce => self.stop_all(after),
+            ShutdownOrder::Reverse => {
+                let mut queue: Vec<_> = self
+                    .live
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(slot, entry)| Some((slot, entry.as_ref()?)))
+                    .map(|(slot, entry)| {
+                        let id = MemberId {
+                            slot,
+                            seq: entry.seq,
+                        };
+                        (id, entry.shutdown_timeout)
+                    })
+                    .collect();
+                queue.sort_unstable_by_key(|(id, _)| id.seq);
+                for (_, own) in &queue {
+                    self.reserve(*own, true);
+                }
+                self.stop_queue = queue;
+                self.stop_next(now, after);
+            }
+        }
         after.wake_owner = true;
+    }
+
+    /// Cancels every member not cancelled yet, at once.
+    fn stop_all(&mut self, after: &mut Aftermath) {
+        self.stop_queue.clear();
+        self.reserved = Duration::ZERO;
+        self.sharing = 0;
+        self.stopping = None;
+        for entry in self.live.iter_mut().flatten() {
+            if !entry.stop_asked {
+                entry.stop_asked = true;
+                after.cancel.push(entry.member.token.clone());
+            }
+        }
+    }
+
+    /// Adds (or with `add == false` removes) a queued member's claim on the
+    /// shutdown's time.
+    fn reserve(&mut self, own: Option<Duration>, add: bool) {
+        match (own, add) {
+            (Some(own), true) => self.reserved = self.reserved.saturating_add(own),
+            (Some(own), false) => self.reserved = self.reserved.saturating_sub(own),
+            (None, true) => self.sharing = self.sharing.saturating_add(1),
+            (None, false) => self.sharing = self.sharing.saturating_sub(1),
+        }
+    }
+
+    /// In an ordered shutdown, at `now`: once the member being stopped
+    /// exited or its time is up, cancels the next one (and the one after
+    /// it at once, if that one has no time left). A member's time is its
+    /// own timeout, or an even share of what is left of the group's after
+    /// the queue's own timeouts, cut to what is left of the group's.
+    fn stop_next(&mut self, now: Instant, after: &mut Aftermath) {
+        let Some((started, _)) = &self.shutdown else {
+            return;
+        };
+        let group_deadline = started.checked_add(self.timeout);
+        let previous = self.stopping.map(|(_, deadline)| deadline);
+        loop {
+            if let Some((id, deadline)) = self.stopping {
+                let running = self.entry_mut(id).is_some();
+                if running && deadline.map_or(true, |deadline| now < deadline) {
+                    break;
+                }
+                self.stopping = None;
+            }
+            let Some((id, own)) = self.stop_queue.pop() else {
+                break;
+            };
+            // A member that exited before its turn gave its claim back then.
+            let Some(entry) = self.entry_mut(id) else {
+                continue;
+            };
+            entry.stop_asked = true;
+            after.cancel.push(entry.member.token.clone());
+            self.reserve(own, false);
+            let left = group_deadline.map(|deadline| deadline.saturating_duration_since(now));
+            let time = match (own, left) {
+                (Some(own), Some(left)) => Some(own.min(left)),
+                (Some(own), None) => Some(own),
+                (None, Some(left)) => {
+                    Some(left.saturating_sub(self.reserved) / self.sharing.saturating_add(1))
+                }
+                (None, None) => None,
+            };
+            self.stopping = Some((id, time.and_then(|time| now.checked_add(time))));
+        }
+        let current = self.stopping.map(|(_, deadline)| deadline);
+        let earlier = match (current, previous) {
+            (Some(Some(current)), Some(Some(previous))) => current < previous,
+            (Some(Some(_)), _) => true,
+            _ => false,
+        };
+        if earlier {
+            self.stop_epoch += 1;
+            after.wake_owner = true;
+        }
+    }
+
+    /// When the member being stopped in an ordered shutdown runs out of
+    /// time, if it has a limit.
+    fn stop_deadline(&self) -> Option<Instant> {
+        self.stopping.and_then(|(_, deadline)| deadline)
     }
 
     /// Declares the group ready (emits `GroupReady`, wakes waiters) when the
@@ -345,6 +464,10 @@ impl GroupState {
         first_failure: bool,
         after: &mut Aftermath,
     ) {
+        if self.shutdown.is_some() && !entry.stop_asked {
+            // Still queued for an ordered shutdown: it needs no more time.
+            self.reserve(entry.shutdown_timeout, false);
+        }
         if entry.awaiting_ready {
             self.not_ready -= 1;
             if self.start_failure.is_none() {
@@ -432,6 +555,12 @@ impl Group {
                 watched: Vec::new(),
                 heartbeat_epoch: 0,
                 monitor_running: false,
+                order: ShutdownOrder::Reverse,
+                stop_queue: Vec::new(),
+                reserved: Duration::ZERO,
+                sharing: 0,
+                stopping: None,
+                stop_epoch: 0,
                 completion: Completion::AllSucceed,
                 won: false,
                 strategy: Strategy::OneForOne,
@@ -448,6 +577,17 @@ impl Group {
 
     pub(crate) fn set_timeout(&self, timeout: Duration) {
         lock(&self.state).timeout = timeout;
+    }
+
+    pub(crate) fn set_shutdown_order(&self, order: ShutdownOrder) {
+        lock(&self.state).order = order;
+    }
+
+    /// Whether the shutdown began (a member may not be cancelled yet: an
+    /// ordered shutdown cancels one at a time).
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        let state = lock(&self.state);
+        state.shutdown.is_some() || state.finished
     }
 
     pub(crate) fn set_completion(&self, completion: Completion) {
@@ -469,6 +609,7 @@ impl Group {
         name: StdArc<str>,
         daemon: bool,
         readiness: bool,
+        shutdown_timeout: Option<Duration>,
         member: &Arc<Member>,
     ) -> Option<MemberId> {
         let mut state = lock(&self.state);
@@ -479,6 +620,7 @@ impl Group {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
+        let shutting_down = state.shutdown.is_some();
         let entry = Entry {
             seq,
             name: name.clone(),
@@ -487,6 +629,8 @@ impl Group {
             readiness,
             started: Instant::now(),
             member: member.clone(),
+            shutdown_timeout,
+            stop_asked: shutting_down,
             restarts: 0,
             last_failure: None,
             #[cfg(not(loom))]
@@ -532,7 +676,6 @@ impl Group {
             worker: name,
             daemon,
         });
-        let shutting_down = state.shutdown.is_some();
         drop(state);
         if watched.is_some() {
             // The monitor recomputes its deadline with the newcomer's.
@@ -640,6 +783,9 @@ impl Group {
             && matches!(outcome, Exit::Returned(()));
         let name = entry.name.clone();
         state.record(entry, outcome, first_failure, &mut after);
+        if state.shutdown.is_some() {
+            state.stop_next(Instant::now(), &mut after);
+        }
         if wins {
             state.won = true;
             let forgiven = state.records.forgive_first_failure();
@@ -793,7 +939,6 @@ impl Group {
     fn own_snapshot(&self) -> (Snapshot, Vec<(usize, Children)>) {
         let now = Instant::now();
         let state = lock(&self.state);
-        let stopping = state.shutdown.is_some();
         let mut running: Vec<(u64, WorkerSnapshot, Children)> = state
             .live
             .iter()
@@ -808,7 +953,7 @@ impl Group {
                     WorkerState::Starting
                 } else if stalled {
                     WorkerState::Stalled
-                } else if stopping || member.token.is_cancelled() {
+                } else if entry.stop_asked || member.token.is_cancelled() {
                     WorkerState::Stopping
                 } else if entry.readiness && !entry.awaiting_ready {
                     WorkerState::Ready
@@ -955,8 +1100,18 @@ impl Group {
             if state.running == 0 {
                 break;
             }
-            let shutdown_deadline = state.shutdown_deadline();
             let now = Instant::now();
+            // The waiting owner moves an ordered shutdown past a member
+            // whose time is up.
+            let mut moved_on = Aftermath::default();
+            state.stop_next(now, &mut moved_on);
+            if !moved_on.cancel.is_empty() {
+                drop(state);
+                moved_on.run(self);
+                state = lock(&self.state);
+                continue;
+            }
+            let shutdown_deadline = state.shutdown_deadline();
             if matches!(shutdown_deadline, Some(Some(deadline)) if now >= deadline) {
                 break;
             }
@@ -967,19 +1122,24 @@ impl Group {
                 }
                 return None;
             }
-            let wake_at = match (shutdown_deadline.flatten(), give_up) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            // Exits notify only when the last one leaves or the shutdown
-            // begins, so a large group does not wake its owner per exit.
+            let wake_at = [shutdown_deadline.flatten(), give_up, state.stop_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            // Exits notify only when the last one leaves, the shutdown
+            // begins, or a stopping member's time moves earlier, so a large
+            // group does not wake its owner per exit.
             let shutdown_started = state.shutdown.is_some();
+            let stop_epoch = state.stop_epoch;
             state = wait_until(&self.changed, state, wake_at, |state| {
                 #[cfg(test)]
                 {
                     state.owner_checks += 1;
                 }
-                state.finished || state.running == 0 || state.shutdown.is_some() != shutdown_started
+                state.finished
+                    || state.running == 0
+                    || state.shutdown.is_some() != shutdown_started
+                    || state.stop_epoch != stop_epoch
             })
             .0;
         }
@@ -1016,6 +1176,8 @@ impl Group {
         state.owner_gone = true;
         state.sealed = true;
         state.begin_shutdown(ShutdownCause::Cancelled, &mut after);
+        // Nobody waits to keep an ordered shutdown's times.
+        state.stop_all(&mut after);
         let listened = if state.running == 0 {
             after.report = Some(state.finish(&mut after));
             false

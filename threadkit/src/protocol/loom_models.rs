@@ -27,7 +27,7 @@ fn model(body: impl Fn() + Send + Sync + 'static) {
 fn member(group: &Arc<Group>, name: &str, daemon: bool) -> (Arc<Shared<u8>>, Membership) {
     let shared = Arc::new(Shared::new());
     let id = group
-        .register(name.into(), daemon, false, &shared.member)
+        .register(name.into(), daemon, false, None, &shared.member)
         .unwrap();
     let membership = Membership {
         group: group.clone(),
@@ -263,8 +263,12 @@ fn loom_readiness_racing_announcements_and_exits() {
         let group = Arc::new(Group::new(Duration::from_secs(3600)));
         let a = Arc::new(Shared::<u8>::new());
         let b = Arc::new(Shared::<u8>::new());
-        let id_a = group.register("a".into(), false, true, &a.member).unwrap();
-        let id_b = group.register("b".into(), false, true, &b.member).unwrap();
+        let id_a = group
+            .register("a".into(), false, true, None, &a.member)
+            .unwrap();
+        let id_b = group
+            .register("b".into(), false, true, None, &b.member)
+            .unwrap();
         let announces = {
             let group = group.clone();
             thread::spawn(move || group.mark_ready(id_a))
@@ -375,7 +379,7 @@ fn strategic_member(group: &Arc<Group>, name: &str) -> (Arc<Shared<u8>>, MemberI
     let pulse = Arc::new(Pulse::new(None, true));
     let shared = Arc::new(Shared::with_pulse(Some(pulse)));
     let id = group
-        .register(name.into(), false, false, &shared.member)
+        .register(name.into(), false, false, None, &shared.member)
         .unwrap();
     (shared, id)
 }
@@ -462,5 +466,42 @@ fn loom_giving_up_on_one_worker_races_its_exit() {
                 .any(|event| matches!(event, Event::ShutdownStarted { .. })),
             "no shutdown"
         );
+    });
+}
+
+/// Ordered shutdown: the later member's own exit races the shutdown's
+/// start. Whichever comes first, the earlier member is cancelled only once
+/// the later one was recorded, it is cancelled at all (loom reports a wait
+/// that never ends), and the owner's wait records both.
+#[test]
+fn loom_an_ordered_shutdown_cancels_the_earlier_member_after_the_later_exits() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::MAX));
+        let (first, first_membership) = member(&group, "first", false);
+        let (last, last_membership) = member(&group, "last", false);
+        let last_exits = thread::spawn(move || {
+            record(&last, Some(&last_membership), Exit::Returned(1));
+        });
+        let first_stops = {
+            let group = group.clone();
+            thread::spawn(move || {
+                first.member.token.sleep(Duration::MAX);
+                let later_recorded = group
+                    .report()
+                    .records()
+                    .iter()
+                    .any(|record| record.name() == "last");
+                record(&first, Some(&first_membership), Exit::Cancelled);
+                later_recorded
+            })
+        };
+        group.cancel();
+        let report = group.wait(None).expect("the owner's wait finishes");
+        last_exits.join().unwrap();
+        assert!(
+            first_stops.join().unwrap(),
+            "the first member was cancelled before the last one exited"
+        );
+        assert_eq!(report.records().len(), 2);
     });
 }

@@ -1,0 +1,6 @@
+use threadkit::worker;
+
+#[worker(shutdown_timeout = "soon")]
+fn flush() {}
+
+fn main() {}
