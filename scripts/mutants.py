@@ -58,7 +58,11 @@ MUTANTS = {
         "        if sleepers > 0 {",
         "        if false && sleepers > 0 {",
     ),
-    "late_spawn_not_cancelled": (GROUP, "        if shutting_down {", "        if false && shutting_down {"),
+    "late_spawn_not_cancelled": (
+        GROUP,
+        "        if shutting_down {\n            member.token.cancel();",
+        "        if false && shutting_down {\n            member.token.cancel();",
+    ),
     "shutdown_misses_running_members": (
         GROUP,
         "            entry.stop_asked = true;\n            after.cancel.push(entry.member.token.clone());\n            self.reserve(own, false);",
@@ -106,6 +110,12 @@ MUTANTS = {
         "                if token.sleep(delay) {\n                    return Exit::Cancelled;\n                }",
         "                let _ = token.sleep(delay);",
     ),
+    "limit_ignored": (
+        "threadkit/src/protocol/group/limit.rs",
+        "    pub(super) fn join(&mut self, id: MemberId) -> bool {\n        if self.is_full() {",
+        "    pub(super) fn join(&mut self, id: MemberId) -> bool {\n        if false && self.is_full() {",
+    ),
+    "waiting_not_cancelled_at_shutdown": (GROUP, "        self.cancel_waiting(after);\n", ""),
     "round_ticket_not_kept": (
         "threadkit/src/protocol/group/rounds.rs",
         "                state.held.push((*seq, generation));",

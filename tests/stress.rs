@@ -1031,3 +1031,112 @@ fn random_groups_keep_every_guarantee() {
         "the user's hook missed panics"
     );
 }
+
+/// Limits under stress: random groups with a random limit, workers that
+/// return, fail or wait for their cancellation, spawned by the owner and by
+/// other workers (`spawn` and `try_spawn`), and a random owner. In every
+/// group the workers inside their bodies never outnumber the limit; every
+/// worker is recorded once; a worker whose record says it never started
+/// ended `Cancelled`, its body never ran, and the shutdown had begun.
+#[test]
+fn random_limited_groups_never_exceed_their_limit() {
+    let groups = setting("THREADKIT_STRESS_GROUPS").unwrap_or(240) as usize;
+    let baseline = os_threads();
+    let mut rng = Rng::new(setting("THREADKIT_STRESS_SEED").unwrap_or(0x11_4175));
+    for group in 0..groups {
+        let max = 1 + rng.below(4) as usize;
+        let count = 1 + rng.below(12) as usize;
+        let plan: Vec<u64> = (0..count).map(|_| rng.below(4)).collect();
+        let cancels = rng.chance(2);
+        limited_group(group, max, &plan, cancels).unwrap_or_else(|e| panic!("{e}"));
+    }
+    threads_back_to(baseline).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn limited_group(group: usize, max: usize, plan: &[u64], cancels: bool) -> Result<(), String> {
+    let supervisor = Supervisor::new()
+        .limit(std::num::NonZeroUsize::new(max).unwrap())
+        .shutdown_timeout(PATIENT);
+    let events = supervisor.events();
+    let inside = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let ran: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let spawner = supervisor.spawner();
+    let make = |name: String, kind: u64| {
+        let (inside, most, ran) = (inside.clone(), most.clone(), ran.clone());
+        let spawner = spawner.clone();
+        Worker::new(name.clone(), move |ctx: &threadkit::Context| {
+            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            ran.lock().unwrap().push(name.clone());
+            let outcome = match kind {
+                0 => Ok(()),
+                1 => Err(BoxError::from("planned failure")),
+                2 => ctx.sleep(Duration::MAX).map_err(BoxError::from),
+                _ => {
+                    // Adds a worker from inside, waiting or not.
+                    let child = Worker::new(format!("{name}_child"), |_ctx| ());
+                    if let Err(child) = spawner.try_spawn(child) {
+                        drop(spawner.spawn(child));
+                    }
+                    Ok(())
+                }
+            };
+            inside.fetch_sub(1, Ordering::SeqCst);
+            outcome
+        })
+    };
+    for (index, kind) in plan.iter().enumerate() {
+        drop(supervisor.spawn(make(format!("g{group}_w{index}"), *kind)));
+    }
+    drop(spawner);
+    // Waiting workers hold their slots until cancelled: a failure queued
+    // behind them would never come.
+    if cancels || plan.contains(&2) {
+        supervisor.cancel();
+    }
+    let waited_from = Instant::now();
+    let report = match supervisor.wait_timeout(PATIENT + EPSILON) {
+        Ok(report) => report,
+        Err(_) => return Err(format!("group {group}: wait() did not return")),
+    };
+    let waited = waited_from.elapsed();
+    let context = || format!("group {group}, limit {max}, plan {plan:?}\n{report}");
+    // Everyone cooperates, so the shutdown timeout is never reached.
+    if waited > EPSILON {
+        return Err(format!("wait() took {waited:?}: {}", context()));
+    }
+    let most = most.load(Ordering::SeqCst);
+    if most > max {
+        return Err(format!("{most} workers ran at once: {}", context()));
+    }
+    let events: Vec<Event> = events.try_iter().collect();
+    let shutdown_at = events
+        .iter()
+        .position(|event| matches!(event, Event::ShutdownStarted { .. }));
+    let ran = ran.lock().unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (at, event) in events.iter().enumerate() {
+        let Event::Exited(record) = event else {
+            continue;
+        };
+        if !seen.insert(record.name().to_owned()) {
+            return Err(format!("{} recorded twice: {}", record.name(), context()));
+        }
+        if !record.started() {
+            let body_ran = ran.iter().any(|name| name == record.name());
+            if body_ran || !record.exit().is_cancelled() || !shutdown_at.is_some_and(|s| s < at) {
+                return Err(format!(
+                    "{} never started, yet ran {body_ran}, ended {}, shutdown at {shutdown_at:?}: {}",
+                    record.name(),
+                    record.exit(),
+                    context()
+                ));
+            }
+        }
+    }
+    if seen.len() != report.records().len() {
+        return Err(format!("events and report disagree: {}", context()));
+    }
+    Ok(())
+}

@@ -65,6 +65,8 @@ pub struct SuperviseAttr {
     /// `shutdown_order = "..."`: the `ShutdownOrder` variant, and the
     /// literal.
     pub shutdown_order: Option<(&'static str, LitStr)>,
+    /// `limit = N`: at most N workers at once (checked non-zero).
+    pub limit: Option<Expr>,
 }
 
 /// `key`, `key = value` or `key(...)`, separated by commas. Like syn's
@@ -445,6 +447,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
             "strategy" => attr.strategy = strategy(value, &path, errors),
             "completion" => attr.completion = completion(value, &path, errors),
             "shutdown_order" => attr.shutdown_order = shutdown_order(value, &path, errors),
+            "limit" => attr.limit = limit(value, &path, errors),
             "systemd" => {
                 if flag("systemd", value, errors) {
                     attr.systemd = Some(path);
@@ -462,6 +465,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     &[
                         "shutdown_timeout",
                         "shutdown_order",
+                        "limit",
                         "strategy",
                         "completion",
                         "signals",
@@ -507,6 +511,25 @@ fn completion(
     ];
     let lit = string_value("completion", value, path, "\"first_success\"", errors)?;
     choice(lit, "completion", &choices, errors)
+}
+
+/// `limit = N`: an integer expression; a literal 0 is rejected here, a
+/// constant that is 0 by the generated code's const check.
+fn limit(value: Option<&Expr>, path: &Path, errors: &mut Errors) -> Option<Expr> {
+    let expr = integer("limit", value, path, "4", errors)?;
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = &expr
+    {
+        if int.base10_parse::<u64>().is_ok_and(|n| n == 0) {
+            errors.at(
+                int,
+                "a limit of 0 would never run a worker; the limit is at least 1: `limit = 4`",
+            );
+            return None;
+        }
+    }
+    Some(expr)
 }
 
 /// `shutdown_order = "reverse" | "all_at_once"`: the `ShutdownOrder`

@@ -62,6 +62,16 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             #supervisor_new.strategy(#krate::__private::Strategy::#variant)
         );
     }
+    if let Some(limit) = &attr.limit {
+        supervisor_new = quote_spanned!(limit.span()=>
+            #supervisor_new.limit(const {
+                match #krate::__private::NonZeroUsize::new(#limit) {
+                    ::core::option::Option::Some(limit) => limit,
+                    ::core::option::Option::None => ::core::panic!("`limit` must be at least 1"),
+                }
+            })
+        );
+    }
     if let Some((variant, lit)) = &attr.shutdown_order {
         let variant = Ident::new(variant, lit.span());
         supervisor_new = quote_spanned!(lit.span()=>
@@ -272,6 +282,11 @@ fn generate(
             /// A handle that reads the group's snapshot and health from other threads: see `Supervisor::probe`.
             #vis fn probe(&self) -> #krate::__private::Probe {
                 self.#supervisor.probe()
+            }
+
+            /// A handle that adds workers to the running group from any thread: see `Supervisor::spawner`. They are in the report's records, not in its fields.
+            #vis fn spawner(&self) -> #krate::__private::Spawner {
+                self.#supervisor.spawner()
             }
 
             /// A channel of the group's events from now on.

@@ -81,7 +81,11 @@ impl<T> Handle<T> {
     /// assert_eq!(handle.join().ok(), id);
     /// ```
     pub fn thread_id(&self) -> Option<ThreadId> {
-        self.thread.as_ref().map(|thread| thread.thread().id())
+        // A worker that waited for a slot got its thread later.
+        self.thread
+            .as_ref()
+            .map(|thread| thread.thread().id())
+            .or_else(|| self.shared.member.cell.thread())
     }
 
     /// The operating system's id of the worker's thread, as CPython's
@@ -189,6 +193,10 @@ impl<T> Handle<T> {
     /// ```
     pub fn cancel(&self) {
         self.shared.member.token.cancel();
+        // A worker waiting for a slot under its group's limit never starts.
+        if let Some(membership) = &self.membership {
+            membership.group.cancel_if_waiting(membership.id);
+        }
     }
 
     /// Waits for the worker to exit and returns how it ended. When a
@@ -218,7 +226,11 @@ impl<T> Handle<T> {
         let hung = outcome.is_hung();
         let exit = self.shared.exit(outcome);
         if !hung {
-            if let Some(thread) = self.thread.take() {
+            if let Some(thread) = self
+                .thread
+                .take()
+                .or_else(|| self.shared.take_late_thread())
+            {
                 // The exit is recorded, so the thread is past the worker
                 // body. Its closure contains every panic, so the result
                 // carries nothing.

@@ -12,11 +12,12 @@ pub use probe::{
 mod probe;
 pub use crate::{
     BoxError, Canceller, Completion, Context, Event, Events, Exit, NotReady, Probe, Report,
-    Restart, ShutdownOrder, Snapshot, Strategy, Supervised, Supervisor, Worker,
+    Restart, ShutdownOrder, Snapshot, Spawner, Strategy, Supervised, Supervisor, Worker,
     DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;
+pub use std::num::NonZeroUsize;
 pub use std::ops::Deref;
 pub use std::option::Option;
 pub use std::process::{ExitCode, Termination};

@@ -36,6 +36,7 @@ pub struct Record {
     exit: Exit<()>,
     restarts: u32,
     last_failure: Option<Exit<()>>,
+    never_started: bool,
 }
 
 impl Record {
@@ -54,7 +55,39 @@ impl Record {
             exit,
             restarts: 0,
             last_failure: None,
+            never_started: false,
         }
+    }
+
+    /// Marks a worker that waited for a slot under its group's limit and
+    /// was cancelled before it started.
+    pub(crate) fn never_started(mut self, never_started: bool) -> Self {
+        self.never_started = never_started;
+        self
+    }
+
+    /// Whether the worker's body ever ran: `false` for a worker that waited
+    /// for a slot under its group's [`limit`](crate::Supervisor::limit) and
+    /// was cancelled (by the shutdown, or its handle) before its turn. Its
+    /// exit is then [`Exit::Cancelled`] and it had no thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().limit(NonZeroUsize::MIN); // one at a time
+    /// supervisor.spawn(Worker::new("first", |ctx| ctx.sleep(std::time::Duration::MAX)));
+    /// supervisor.spawn(Worker::new("second", |_ctx| ()));
+    /// supervisor.cancel(); // "second" never got a slot
+    /// let report = supervisor.wait();
+    /// assert!(report.record("first").unwrap().started());
+    /// let second = report.record("second").unwrap();
+    /// assert!(!second.started() && second.exit().is_cancelled());
+    /// ```
+    pub fn started(&self) -> bool {
+        !self.never_started
     }
 
     /// With the restarts of the worker before its exit and the last
@@ -516,6 +549,11 @@ impl fmt::Display for Report {
                 } else {
                     record.name.to_string()
                 };
+                let message = if record.never_started {
+                    "never started (waited for a slot)".to_owned()
+                } else {
+                    record.exit.message().replace(['\n', '\r'], " ")
+                };
                 let outcome = match record.restarts {
                     0 => record.exit.kind().to_string(),
                     1 => format!("{}, 1 restart", record.exit.kind()),
@@ -526,7 +564,7 @@ impl fmt::Display for Report {
                     outcome,
                     record.code().to_string(),
                     format_duration(record.duration),
-                    record.exit.message().replace(['\n', '\r'], " "),
+                    message,
                 ]
             })
             .collect();

@@ -161,6 +161,9 @@ impl WorkerSnapshot {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum WorkerState {
+    /// Waiting for a slot under the group's
+    /// [`limit`](crate::Supervisor::limit): no thread yet.
+    Waiting,
     /// Handed to the group; its thread has not run its first line yet.
     Starting,
     /// Running (and, if it declared readiness, not ready yet).
@@ -181,6 +184,7 @@ pub enum WorkerState {
 impl fmt::Display for WorkerState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            WorkerState::Waiting => f.write_str("waiting"),
             WorkerState::Starting => f.write_str("starting"),
             WorkerState::Running => f.write_str("running"),
             WorkerState::Ready => f.write_str("ready"),

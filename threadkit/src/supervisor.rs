@@ -5,7 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::event::Events;
-use crate::protocol::{drop_quietly, CancelToken, Group, HookId, Membership, Pulse, Shared};
+use crate::protocol::{
+    drop_quietly, Admission, CancelToken, Enqueued, Group, HookId, Membership, Pulse, Shared,
+};
 use crate::sync::{deadline_after, Arc};
 use crate::Strategy;
 use crate::{Context, Handle, Report, Worker};
@@ -462,7 +464,79 @@ impl Supervisor {
     /// assert_eq!(handle.join().ok(), Some(42));
     /// ```
     pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
-        spawn_into(&self.group, worker)
+        spawn_waiting(&self.group, worker)
+    }
+
+    /// Starts `worker` like [`spawn`](Supervisor::spawn) if the group's
+    /// [`limit`](Supervisor::limit) has a free slot (and nobody waits for
+    /// one), and hands it back otherwise (Go's `errgroup.TryGo`). Without a
+    /// limit it always starts.
+    ///
+    /// # Errors
+    ///
+    /// The worker itself, unstarted, when every slot is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::time::Duration;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().limit(NonZeroUsize::MIN);
+    /// let busy = supervisor.spawn(Worker::new("busy", |ctx| ctx.sleep(Duration::MAX)));
+    /// let refused = supervisor.try_spawn(Worker::infallible("extra", |_ctx| 1));
+    /// let extra = refused.expect_err("the only slot is taken");
+    /// busy.cancel();
+    /// drop(busy.join());
+    /// let handle = supervisor.try_spawn(extra).expect("the slot is free again");
+    /// assert_eq!(handle.join().ok(), Some(1));
+    /// assert!(supervisor.wait().is_success());
+    /// ```
+    // The refused worker comes back by value, as `TrySendError` returns
+    // the message.
+    #[allow(clippy::result_large_err)]
+    pub fn try_spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Result<Handle<T>, Worker<T>> {
+        spawn_into(&self.group, worker, false)
+    }
+
+    /// At most `limit` of the group's workers run at once (Go's
+    /// `errgroup.SetLimit`), daemons included. A worker spawned while every
+    /// slot is taken waits, in spawn order, without a thread, and starts
+    /// when a running worker exits: its [`Handle`] is returned at once and
+    /// a snapshot shows it [`Waiting`](crate::WorkerState::Waiting). When
+    /// the shutdown begins, the waiting workers are cancelled without ever
+    /// starting: their exit is [`Cancelled`](crate::Exit::Cancelled) and
+    /// their record says [`started`](crate::Record::started) `false`; so is
+    /// a waiting worker whose handle is cancelled. Set it before spawning.
+    /// A `NonZeroUsize`, since a group that can run nobody would wait for
+    /// ever; `#[supervise(limit = 4)]` rejects 0 at compile time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use threadkit::{Supervisor, Worker};
+    ///
+    /// let supervisor = Supervisor::new().limit(NonZeroUsize::new(2).unwrap());
+    /// let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    /// for n in 0..10 {
+    ///     let (running, most) = (running.clone(), most.clone());
+    ///     supervisor.spawn(Worker::new(format!("fetch_{n}"), move |_ctx| {
+    ///         let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+    ///         most.fetch_max(now, Ordering::SeqCst);
+    ///         std::thread::yield_now();
+    ///         running.fetch_sub(1, Ordering::SeqCst);
+    ///     }));
+    /// }
+    /// assert!(supervisor.wait().is_success());
+    /// assert!(most.load(Ordering::SeqCst) <= 2);
+    /// ```
+    pub fn limit(self, limit: std::num::NonZeroUsize) -> Self {
+        self.group.set_limit(limit.get());
+        self
     }
 
     /// A cloneable, `Send` handle that starts workers in this group from
@@ -736,8 +810,25 @@ impl Drop for Supervisor {
     }
 }
 
-/// Starts `worker` as a member of `group`.
-fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
+/// Starts `worker` in `group`, or queues it for a slot under the group's
+/// limit.
+fn spawn_waiting<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handle<T> {
+    match spawn_into(group, worker, true) {
+        Ok(handle) => handle,
+        // Only a worker that may not wait is ever handed back.
+        Err(worker) => worker.spawn(),
+    }
+}
+
+/// Starts `worker` as a member of `group` (or queues it for a slot under
+/// the group's limit); with `may_wait` false, hands it back rather than
+/// queue it.
+#[allow(clippy::result_large_err)]
+fn spawn_into<T: Send + 'static>(
+    group: &Arc<Group>,
+    worker: Worker<T>,
+    may_wait: bool,
+) -> Result<Handle<T>, Worker<T>> {
     let window = worker.heartbeat_window();
     let in_strategy = worker.is_restartable() && group.strategy() != Strategy::OneForOne;
     let pulse =
@@ -746,19 +837,38 @@ fn spawn_into<T: Send + 'static>(group: &Arc<Group>, worker: Worker<T>) -> Handl
         Group::watch_heartbeats(group);
     }
     let shared = Arc::new(Shared::with_pulse(pulse));
-    let membership = group
-        .register(
-            worker.shared_name(),
-            worker.is_daemon(),
-            worker.declares_readiness(),
-            worker.own_shutdown_timeout(),
-            &shared.member,
-        )
-        .map(|id| Membership {
-            group: group.clone(),
-            id,
-        });
-    worker.start(shared, membership)
+    let admission = group.register(
+        worker.shared_name(),
+        worker.is_daemon(),
+        worker.declares_readiness(),
+        worker.own_shutdown_timeout(),
+        &shared.member,
+        may_wait,
+    );
+    let membership = |id| Membership {
+        group: group.clone(),
+        id,
+    };
+    let id = match admission {
+        Admission::Now(id) => return Ok(worker.start(shared, Some(membership(id)))),
+        Admission::Closed => return Ok(worker.start(shared, None)),
+        Admission::Refused => return Err(worker),
+        Admission::Waits(id) => id,
+    };
+    let name = worker.shared_name();
+    let daemon = worker.is_daemon();
+    match group.enqueue(id, worker.start_later(shared.clone(), group.clone())) {
+        Enqueued::Kept => {}
+        Enqueued::StartNow(launch) => launch(id),
+        Enqueued::Gone(launcher) => drop_quietly(launcher),
+    }
+    Ok(Handle::new(
+        name,
+        daemon,
+        None,
+        shared,
+        Some(membership(id)),
+    ))
 }
 
 /// Starts workers in a [`Supervisor`]'s group from anywhere; see
@@ -794,7 +904,30 @@ impl Spawner {
     /// assert_eq!(handle.join().ok(), Some(2));
     /// ```
     pub fn spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Handle<T> {
-        spawn_into(&self.group, worker)
+        spawn_waiting(&self.group, worker)
+    }
+
+    /// Same as [`Supervisor::try_spawn`].
+    ///
+    /// # Errors
+    ///
+    /// The worker itself, unstarted, when every slot of the group's limit
+    /// is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit::{Supervisor, Worker};
+    /// let supervisor = Supervisor::new();
+    /// let handle = supervisor.spawner().try_spawn(Worker::infallible("w", |_ctx| 2)).unwrap();
+    /// let _ = supervisor.wait();
+    /// assert_eq!(handle.join().ok(), Some(2));
+    /// ```
+    // The refused worker comes back by value, as `TrySendError` returns
+    // the message.
+    #[allow(clippy::result_large_err)]
+    pub fn try_spawn<T: Send + 'static>(&self, worker: Worker<T>) -> Result<Handle<T>, Worker<T>> {
+        spawn_into(&self.group, worker, false)
     }
 }
 

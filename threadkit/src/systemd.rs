@@ -77,6 +77,13 @@ impl Notifier {
                 recv(ready_channel) -> signal => {
                     ready = None;
                     if signal.is_ok() {
+                        // `select!` picks among ready channels at random:
+                        // the events sent before readiness count first.
+                        for event in events.try_iter() {
+                            if !self.on_event(group, &event) {
+                                return;
+                            }
+                        }
                         let status = format!("ready: {} workers running", self.running);
                         self.send(group, &[NotifyState::Ready, NotifyState::Status(&status)]);
                     }

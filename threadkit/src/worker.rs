@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use crate::context::{self, Context};
 use crate::panic as worker_panic;
 use crate::protocol::{
-    drop_quietly, record, CancelToken, ExitGuard, Membership, Pulse, RoundEnd, Shared,
+    drop_quietly, record, CancelToken, ExitGuard, Group, Launcher, Membership, Pulse, RoundEnd,
+    Shared,
 };
 use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
@@ -481,6 +482,36 @@ impl<T: Send + 'static> Worker<T> {
         }
     }
 
+    /// Starts a worker that waited for a slot in `group`, on the thread
+    /// that freed the slot. Its thread goes to `shared` for the handle to
+    /// join; the slot holds the lock until then, so a handle that saw the
+    /// exit finds the thread.
+    pub(crate) fn start_later(self, shared: SyncArc<Shared<T>>, group: SyncArc<Group>) -> Launcher
+    where
+        T: 'static,
+    {
+        Box::new(move |id| {
+            worker_panic::install_hook();
+            let membership = Membership { group, id };
+            let name = self.name.clone();
+            let mut slot = shared
+                .late_thread
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match self.launch(shared.clone(), Some(membership.clone())) {
+                Ok(thread) => {
+                    shared.member.cell.set_thread(thread.thread().id());
+                    *slot = Some(thread);
+                }
+                Err(cause) => {
+                    drop(slot);
+                    let exit = Exit::Failed(Error::spawn_failed(name, cause));
+                    record(&shared, Some(&membership), exit);
+                }
+            }
+        })
+    }
+
     fn launch(
         self,
         shared: SyncArc<Shared<T>>,
@@ -849,7 +880,8 @@ mod tests {
         let group = SyncArc::new(Group::new(std::time::Duration::from_secs(1)));
         let shared = SyncArc::new(Shared::<u8>::new());
         let id = group
-            .register("w".into(), false, false, None, &shared.member)
+            .register("w".into(), false, false, None, &shared.member, true)
+            .id()
             .unwrap();
         let membership = Membership {
             group: group.clone(),

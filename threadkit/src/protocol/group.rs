@@ -21,7 +21,9 @@ use crate::snapshot::{Snapshot, WorkerSnapshot, WorkerState};
 use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
 use crate::{Completion, Event, Exit, NotReady, ShutdownCause, ShutdownOrder, Strategy};
 
+mod limit;
 mod rounds;
+pub(crate) use limit::{Admission, Enqueued, Launcher};
 pub(crate) use rounds::RoundEnd;
 
 /// The groups a member runs, as snapshots find them.
@@ -50,6 +52,8 @@ struct Entry {
     shutdown_timeout: Option<Duration>,
     /// The shutdown cancelled it (or it joined during the shutdown).
     stop_asked: bool,
+    /// It waits for a slot under the group's limit: no thread yet.
+    waiting: bool,
     /// Restarts so far, and the failure behind the latest one.
     restarts: u32,
     last_failure: Option<Exit<()>>,
@@ -118,6 +122,8 @@ struct GroupState {
     heartbeat_epoch: u64,
     /// A monitor thread is watching `watched`.
     monitor_running: bool,
+    /// At most this many members run at once (`Supervisor::limit`).
+    limit: Option<limit::Limit>,
     /// How the shutdown cancels members. Under `ShutdownOrder::Reverse`:
     /// the members still to cancel, in spawn order (the next one last),
     /// with their own timeouts; what those reserve (the sum of their own
@@ -168,6 +174,10 @@ struct Aftermath {
     ready_watchers: Vec<Sender<()>>,
     /// Transitions for `tracing`, told after the lock (see `trace.rs`).
     traces: Vec<Event>,
+    /// Waiting members given a slot: their threads start after the lock.
+    launches: Vec<(Launcher, MemberId)>,
+    /// Launchers of members cancelled before they started, to drop.
+    launchers: Vec<Launcher>,
 }
 
 impl Aftermath {
@@ -189,6 +199,8 @@ impl Aftermath {
             senders,
             ready_watchers,
             traces,
+            launches,
+            launchers,
         } = self;
         let user_hooks = defer_user_hooks(|| {
             for token in &cancel {
@@ -202,6 +214,10 @@ impl Aftermath {
         for event in &traces {
             crate::trace::group_event(event);
         }
+        for (launch, id) in launches {
+            launch(id);
+        }
+        drop_quietly(launchers);
         drop_quietly(cancel);
         drop_quietly(members);
         drop_quietly(senders);
@@ -240,6 +256,7 @@ impl GroupState {
         });
         let now = Instant::now();
         self.shutdown = Some((now, cause));
+        self.cancel_waiting(after);
         match self.order {
             ShutdownOrder::AllAtOnce => self.stop_all(after),
             ShutdownOrder::Reverse => {
@@ -464,7 +481,7 @@ impl GroupState {
         first_failure: bool,
         after: &mut Aftermath,
     ) {
-        if self.shutdown.is_some() && !entry.stop_asked {
+        if self.shutdown.is_some() && !entry.stop_asked && !entry.waiting {
             // Still queued for an ordered shutdown: it needs no more time.
             self.reserve(entry.shutdown_timeout, false);
         }
@@ -479,6 +496,7 @@ impl GroupState {
             self.watched.retain(|watch| watch.seq != entry.seq);
             self.leave_round(entry.seq, after);
         }
+        self.leave_limit(entry.seq, entry.waiting, after);
         let record = Record::new(
             entry.name,
             entry.daemon,
@@ -486,7 +504,8 @@ impl GroupState {
             entry.started.elapsed(),
             outcome,
         )
-        .with_restarts(entry.restarts, entry.last_failure);
+        .with_restarts(entry.restarts, entry.last_failure)
+        .never_started(entry.waiting);
         self.emit(|| Event::Exited(record.clone()));
         after
             .records
@@ -506,6 +525,9 @@ impl GroupState {
     fn finish(&mut self, after: &mut Aftermath) -> Report {
         for slot in 0..self.live.len() {
             if let Some(entry) = self.live[slot].take() {
+                if entry.waiting {
+                    let _ = entry.member.cell.fill(Exit::Cancelled);
+                }
                 let outcome = entry.member.cell.settle();
                 self.record(entry, outcome, false, after);
             }
@@ -555,6 +577,7 @@ impl Group {
                 watched: Vec::new(),
                 heartbeat_epoch: 0,
                 monitor_running: false,
+                limit: None,
                 order: ShutdownOrder::Reverse,
                 stop_queue: Vec::new(),
                 reserved: Duration::ZERO,
@@ -603,7 +626,10 @@ impl Group {
     /// shutting down starts already cancelled (errgroup's rule): it runs,
     /// sees the cancellation, and its exit is recorded like any other. A
     /// group that finished takes no members: the worker starts cancelled and
-    /// belongs to no group (`None`).
+    /// belongs to no group ([`Admission::Closed`]). Under a limit with every
+    /// slot taken, the worker waits for one ([`Admission::Waits`]; during
+    /// the shutdown it is recorded cancelled at once), or, unless
+    /// `may_wait`, is refused.
     pub(crate) fn register(
         &self,
         name: StdArc<str>,
@@ -611,12 +637,16 @@ impl Group {
         readiness: bool,
         shutdown_timeout: Option<Duration>,
         member: &Arc<Member>,
-    ) -> Option<MemberId> {
+        may_wait: bool,
+    ) -> Admission {
         let mut state = lock(&self.state);
         if state.finished {
             drop(state);
             member.token.cancel();
-            return None;
+            return Admission::Closed;
+        }
+        if !may_wait && state.limit.as_ref().is_some_and(limit::Limit::is_full) {
+            return Admission::Refused;
         }
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -631,6 +661,7 @@ impl Group {
             member: member.clone(),
             shutdown_timeout,
             stop_asked: shutting_down,
+            waiting: false,
             restarts: 0,
             last_failure: None,
             #[cfg(not(loom))]
@@ -676,7 +707,19 @@ impl Group {
             worker: name,
             daemon,
         });
+        let id = MemberId { slot, seq };
+        let admitted = state.limit.as_mut().map_or(true, |limit| limit.join(id));
+        let mut after = Aftermath::default();
+        if !admitted {
+            if let Some(entry) = state.entry_mut(id) {
+                entry.waiting = true;
+            }
+            if shutting_down {
+                state.cancel_unstarted(id, &mut after);
+            }
+        }
         drop(state);
+        after.run(self);
         if watched.is_some() {
             // The monitor recomputes its deadline with the newcomer's.
             self.changed.notify_all();
@@ -684,7 +727,11 @@ impl Group {
         if shutting_down {
             member.token.cancel();
         }
-        Some(MemberId { slot, seq })
+        if admitted {
+            Admission::Now(id)
+        } else {
+            Admission::Waits(id)
+        }
     }
 
     /// Starts the heartbeat monitor of `group` unless it runs: a thread that
@@ -949,7 +996,9 @@ impl Group {
                     .pulse
                     .as_ref()
                     .is_some_and(|pulse| pulse.is_stalled());
-                let worker_state = if member.cell.thread().is_none() {
+                let worker_state = if entry.waiting {
+                    WorkerState::Waiting
+                } else if member.cell.thread().is_none() {
                     WorkerState::Starting
                 } else if stalled {
                     WorkerState::Stalled

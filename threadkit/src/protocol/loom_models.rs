@@ -27,7 +27,8 @@ fn model(body: impl Fn() + Send + Sync + 'static) {
 fn member(group: &Arc<Group>, name: &str, daemon: bool) -> (Arc<Shared<u8>>, Membership) {
     let shared = Arc::new(Shared::new());
     let id = group
-        .register(name.into(), daemon, false, None, &shared.member)
+        .register(name.into(), daemon, false, None, &shared.member, true)
+        .id()
         .unwrap();
     let membership = Membership {
         group: group.clone(),
@@ -201,8 +202,9 @@ fn loom_last_exit_racing_the_owners_wait() {
 }
 
 /// A spawn racing the start of the shutdown: the new member either starts
-/// cancelled or is cancelled by the shutdown; it is never missed, and its
-/// exit is recorded.
+/// cancelled or is cancelled by the shutdown (first, being the last
+/// member); it is never missed, its exit is recorded, and the earlier
+/// member is cancelled once it exited.
 #[test]
 fn loom_spawn_racing_the_start_of_the_shutdown() {
     model(|| {
@@ -218,13 +220,15 @@ fn loom_spawn_racing_the_start_of_the_shutdown() {
         };
         canceller.join().unwrap();
         let (late, late_membership) = spawner.join().unwrap();
-        assert!(first.member.token.is_cancelled());
+        // Joined before the shutdown, it is the last member and stopped
+        // first; joined after, it starts cancelled.
         assert!(
             late.member.token.is_cancelled(),
             "the late member was missed"
         );
-        record(&first, Some(&first_membership), Exit::Cancelled);
         record(&late, Some(&late_membership), Exit::Cancelled);
+        assert!(first.member.token.is_cancelled(), "the order stalled");
+        record(&first, Some(&first_membership), Exit::Cancelled);
         let report = group.wait(None).unwrap();
         assert_eq!(report.records().len(), 2);
     });
@@ -264,10 +268,12 @@ fn loom_readiness_racing_announcements_and_exits() {
         let a = Arc::new(Shared::<u8>::new());
         let b = Arc::new(Shared::<u8>::new());
         let id_a = group
-            .register("a".into(), false, true, None, &a.member)
+            .register("a".into(), false, true, None, &a.member, true)
+            .id()
             .unwrap();
         let id_b = group
-            .register("b".into(), false, true, None, &b.member)
+            .register("b".into(), false, true, None, &b.member, true)
+            .id()
             .unwrap();
         let announces = {
             let group = group.clone();
@@ -379,7 +385,8 @@ fn strategic_member(group: &Arc<Group>, name: &str) -> (Arc<Shared<u8>>, MemberI
     let pulse = Arc::new(Pulse::new(None, true));
     let shared = Arc::new(Shared::with_pulse(Some(pulse)));
     let id = group
-        .register(name.into(), false, false, None, &shared.member)
+        .register(name.into(), false, false, None, &shared.member, true)
+        .id()
         .unwrap();
     (shared, id)
 }

@@ -38,7 +38,7 @@ mod loom_models;
 mod tests;
 
 pub(crate) use cell::ExitCell;
-pub(crate) use group::{Group, MemberId, RoundEnd};
+pub(crate) use group::{Admission, Enqueued, Group, Launcher, MemberId, RoundEnd};
 pub(crate) use pulse::Pulse;
 pub(crate) use shared::{record, ExitGuard, Member, Membership, Shared};
 pub(crate) use token::{CancelToken, HookId};

@@ -9,7 +9,8 @@ use crate::{Exit, ShutdownCause};
 fn join(group: &Group, name: &str, daemon: bool) -> (MemberId, Arc<Member>) {
     let member = Arc::new(Member::new(None));
     let id = group
-        .register(name.into(), daemon, false, None, &member)
+        .register(name.into(), daemon, false, None, &member, true)
+        .id()
         .unwrap();
     (id, member)
 }
@@ -137,7 +138,8 @@ fn a_finished_group_takes_no_members() {
     assert!(group.wait(None).is_some());
     let member = Arc::new(Member::new(None));
     assert!(group
-        .register("late".into(), false, false, None, &member)
+        .register("late".into(), false, false, None, &member, true)
+        .id()
         .is_none());
     assert!(member.token.is_cancelled());
 }
@@ -188,7 +190,8 @@ fn a_declaring_member_still_running_at_the_deadline_fails_the_start_as_hung() {
     let group = Group::new(Duration::ZERO);
     let member = Arc::new(Member::new(None));
     group
-        .register("stuck".into(), false, true, None, &member)
+        .register("stuck".into(), false, true, None, &member, true)
+        .id()
         .unwrap();
     assert!(!group.is_ready());
     group.cancel();
@@ -208,8 +211,14 @@ fn a_member_that_announces_twice_counts_once() {
     let group = Group::new(Duration::from_secs(1));
     let a = Arc::new(Member::new(None));
     let b = Arc::new(Member::new(None));
-    let id_a = group.register("a".into(), false, true, None, &a).unwrap();
-    let id_b = group.register("b".into(), false, true, None, &b).unwrap();
+    let id_a = group
+        .register("a".into(), false, true, None, &a, true)
+        .id()
+        .unwrap();
+    let id_b = group
+        .register("b".into(), false, true, None, &b, true)
+        .id()
+        .unwrap();
     group.mark_ready(id_a);
     group.mark_ready(id_a);
     assert!(!group.is_ready(), "b has not announced");
