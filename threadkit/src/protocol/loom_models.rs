@@ -512,3 +512,64 @@ fn loom_an_ordered_shutdown_cancels_the_earlier_member_after_the_later_exits() {
         assert_eq!(report.records().len(), 2);
     });
 }
+
+/// Limits: the exit that frees the only slot races the shutdown's start
+/// while a member waits for that slot. The waiting member is either
+/// started (its launcher runs once) or recorded `Cancelled` without
+/// starting, never both and never neither, and the group finishes.
+#[test]
+fn loom_a_freed_slot_racing_the_shutdown_starts_or_cancels_the_waiting_member() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::MAX));
+        group.set_limit(1);
+        let (running, running_membership) = member(&group, "running", false);
+        let waiting = Arc::new(Shared::<u8>::new());
+        let waiting_id = match group.register(
+            "waiting".into(),
+            false,
+            false,
+            None,
+            &waiting.member,
+            true,
+        ) {
+            Admission::Waits(id) => id,
+            _ => panic!("the only slot is taken"),
+        };
+        let launched = Arc::new(AtomicUsize::new(0));
+        let counted = launched.clone();
+        match group.enqueue(
+            waiting_id,
+            Box::new(move |_id| {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }),
+        ) {
+            Enqueued::Kept => {}
+            _ => panic!("nobody freed the slot yet"),
+        }
+        let exits = thread::spawn(move || {
+            record(&running, Some(&running_membership), Exit::Returned(1));
+        });
+        group.cancel();
+        exits.join().unwrap();
+
+        let launched = launched.load(Ordering::SeqCst);
+        let recorded = waiting.member.cell.outcome();
+        match (launched, &recorded) {
+            // Started: its thread would record its exit; here, at once.
+            (1, None) => record(
+                &waiting,
+                Some(&Membership {
+                    group: group.clone(),
+                    id: waiting_id,
+                }),
+                Exit::Cancelled,
+            ),
+            (0, Some(exit)) => assert!(exit.is_cancelled(), "{exit}"),
+            other => panic!("launched {} times, recorded {:?}", other.0, other.1),
+        }
+        let report = group.wait(None).expect("the owner's wait finishes");
+        assert_eq!(report.records().len(), 2);
+        let waiting = report.record("waiting").unwrap();
+        assert_eq!(waiting.started(), launched == 1);
+    });
+}
