@@ -95,3 +95,32 @@ fn a_standalone_worker_can_be_stopped_too() {
     .spawn();
     assert!(matches!(deaf.stop(Duration::from_millis(10)), Exit::Hung));
 }
+
+#[test]
+fn running_workers_have_unique_names() {
+    let supervisor = Supervisor::new();
+    let (mut release, gate) = gate();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let gate = gate.clone();
+            supervisor.spawn(Worker::infallible("fetch", move |_ctx| {
+                let _ = gate.recv();
+                std::thread::current().name().map(str::to_owned)
+            }))
+        })
+        .collect();
+    let names: Vec<&str> = handles.iter().map(|handle| handle.name()).collect();
+    assert_eq!(names, ["fetch", "fetch#2", "fetch#3"]);
+    let snapshot = supervisor.snapshot();
+    assert!(snapshot.worker("fetch#3").is_some());
+    release.open();
+    for (handle, name) in handles.into_iter().zip(["fetch", "fetch#2", "fetch#3"]) {
+        assert_eq!(handle.join().ok().flatten().as_deref(), Some(name));
+    }
+    // No worker of that name runs any more: the name is free again.
+    let again = supervisor.spawn(Worker::new("fetch", |_ctx| ()));
+    assert_eq!(again.name(), "fetch");
+    let report = supervisor.wait();
+    let recorded: Vec<&str> = report.records().iter().map(|r| r.name()).collect();
+    assert_eq!(recorded, ["fetch", "fetch#2", "fetch#3", "fetch"]);
+}

@@ -25,6 +25,7 @@ fn child_process() {
         Ok("signal_before_workers") => signal_before_workers(),
         Ok("after_the_group") => after_the_group(),
         Ok("dumps_on_sigusr1") => dumps_on_sigusr1(),
+        Ok("macro_dumps_on_sigusr1") => macro_dumps_on_sigusr1(),
         other => panic!("unknown scenario {other:?}"),
     }
 }
@@ -68,6 +69,18 @@ fn macro_service() {
     let report = running.wait();
     assert!(report.ticker.is_cancelled());
     exit_with(&report);
+}
+
+#[supervise(signals, snapshot_on_sigusr1, shutdown_timeout = "10s")]
+struct Inspected {
+    ticker: Worker<()>,
+}
+
+/// The SIGUSR1 printer through `#[supervise(snapshot_on_sigusr1)]`.
+fn macro_dumps_on_sigusr1() {
+    let running = Inspected { ticker: ticker() }.start();
+    ready();
+    exit_with(&running.wait());
 }
 
 /// A worker that ignores cancellation, with a long shutdown timeout: only
@@ -242,6 +255,21 @@ fn sigusr1_prints_the_snapshot_and_the_service_runs_on() {
         assert!(rows.contains("running"), "{rows}");
     }
     // SIGUSR1 only printed: the service still stops as a service does.
+    child.signal("TERM");
+    let (status, output, _) = child.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{output}");
+}
+
+#[test]
+fn supervise_prints_the_snapshot_on_sigusr1_when_asked() {
+    let child = start("macro_dumps_on_sigusr1");
+    child.wait_for("READY");
+    child.signal("USR1");
+    let rows = child.wait_for("ticker (daemon)").join("\n");
+    assert!(
+        rows.contains("threadkit: snapshot on SIGUSR1 (pid "),
+        "{rows}"
+    );
     child.signal("TERM");
     let (status, output, _) = child.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(143), "{output}");

@@ -56,6 +56,8 @@ pub struct SuperviseAttr {
     pub running: Option<syn::Ident>,
     /// `signals`: the option's path, for the span of a missing feature.
     pub signals: Option<Path>,
+    /// `snapshot_on_sigusr1`: likewise.
+    pub snapshot_on_sigusr1: Option<Path>,
     /// `systemd`: the option's path, for the span of a missing feature.
     pub systemd: Option<Path>,
     /// `strategy = "..."`: the `Strategy` variant, and the literal.
@@ -444,6 +446,11 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                     attr.signals = Some(path);
                 }
             }
+            "snapshot_on_sigusr1" => {
+                if flag("snapshot_on_sigusr1", value, errors) {
+                    attr.snapshot_on_sigusr1 = Some(path);
+                }
+            }
             "strategy" => attr.strategy = strategy(value, &path, errors),
             "completion" => attr.completion = completion(value, &path, errors),
             "shutdown_order" => attr.shutdown_order = shutdown_order(value, &path, errors),
@@ -469,6 +476,7 @@ pub fn parse_supervise(args: TokenStream, errors: &mut Errors) -> SuperviseAttr 
                         "strategy",
                         "completion",
                         "signals",
+                        "snapshot_on_sigusr1",
                         "systemd",
                         "report",
                         "running",

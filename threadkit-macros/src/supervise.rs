@@ -86,6 +86,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     for (option, wrapper) in [
         (&attr.signals, "with_signals"),
+        (&attr.snapshot_on_sigusr1, "with_snapshot_on_sigusr1"),
         (&attr.systemd, "with_systemd"),
     ] {
         if let Some(option) = option {

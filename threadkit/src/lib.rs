@@ -127,6 +127,7 @@ pub mod channel {
 /// | `within = "..."` | the window of `max_restarts` (default `"5s"`) | `within = "1m"` |
 /// | `heartbeat = "..."` | a worker that goes this long without [`Context::beat`] outside [`Context::sleep`]/[`Context::idle`] is stalled: its run is cancelled and counts as a failure; see [`Worker::heartbeat`] | `heartbeat = "10s"` |
 /// | `backoff = "min..max"` | full-jitter exponential backoff from `min`, capped at `max` (default `"100ms..10s"`) | `backoff = "50ms..5s"` |
+/// | `shutdown_timeout = "..."` | its own time to stop in its group's ordered shutdown, instead of a share of the group's; see [`Worker::shutdown_timeout`] | `shutdown_timeout = "8s"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
 ///
 /// ```
@@ -292,6 +293,10 @@ pub use threadkit_macros::worker;
 /// | `signals` | SIGINT and SIGTERM start the group's graceful shutdown (feature `signals`, Unix): see `Supervisor::handle_signals`. The exit code is then 128 + the signal | `signals` |
 /// | `systemd` | speak systemd's notify protocol (feature `systemd`, Unix): see `Supervisor::notify_systemd` | `systemd` |
 /// | `strategy = "..."` | what else a restart takes along: `"one_for_one"` (default), `"one_for_all"`, `"rest_for_one"` (in field order); see [`Strategy`] | `strategy = "rest_for_one"` |
+/// | `completion = "..."` | when the group is done: `"all_succeed"` (default, fail-fast), `"first_success"`, `"all_settle"`; see [`Completion`] | `completion = "first_success"` |
+/// | `shutdown_order = "..."` | `"reverse"` (default: one at a time, the last field first) or `"all_at_once"`; see [`ShutdownOrder`] | `shutdown_order = "all_at_once"` |
+/// | `limit = N` | at most N workers run at once; the rest wait in field order (an integer expression, at least 1, checked at compile time); see [`Supervisor::limit`] | `limit = 4` |
+/// | `snapshot_on_sigusr1` | SIGUSR1 prints the group's snapshot to stderr (feature `signals`, Unix); see `Supervisor::snapshot_on_sigusr1` | `snapshot_on_sigusr1` |
 /// | `report = "Name"` | the name of the generated report type. Default `<Struct>Report` | `report = "AppOutcome"` |
 /// | `running = "Name"` | the name of the generated running type. Default `<Struct>Running` | `running = "AppHandle"` |
 /// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |

@@ -116,15 +116,32 @@ impl<T: Supervised, Field> SupervisedField<Field> for T {}
 /// Checks one `#[supervise]` field; `Field` is a marker named after it.
 pub fn assert_field<T: SupervisedField<Field>, Field>() {}
 
-/// `#[supervise(signals)]` needs the `signals` feature; this bound says so.
+/// `#[supervise(signals)]` and `#[supervise(snapshot_on_sigusr1)]` need the
+/// `signals` feature; this bound says so.
 #[diagnostic::on_unimplemented(
-    message = "`#[supervise(signals)]` needs threadkit's `signals` feature",
+    message = "`#[supervise(signals)]` and `#[supervise(snapshot_on_sigusr1)]` need threadkit's `signals` feature",
     label = "signal handling is not compiled in",
     note = "enable it in Cargo.toml: `threadkit = {{ version = \"0.1\", features = [\"signals\"] }}` (Unix only)"
 )]
 pub trait SignalsFeature {}
 #[cfg(all(feature = "signals", unix))]
 impl SignalsFeature for () {}
+
+/// The supervisor of a `#[supervise(snapshot_on_sigusr1)]` group (the
+/// `signals` feature, as the bound says). A handler that cannot be set up
+/// is reported on stderr: `start()` has no error to return.
+pub fn with_snapshot_on_sigusr1<F: SignalsFeature>(supervisor: Supervisor) -> Supervisor {
+    #[cfg(all(feature = "signals", unix))]
+    {
+        let mut supervisor = supervisor;
+        if let Err(error) = supervisor.install_snapshot_signal() {
+            std::eprintln!("threadkit: SIGUSR1 does not print snapshots: {error}");
+        }
+        supervisor
+    }
+    #[cfg(not(all(feature = "signals", unix)))]
+    supervisor
+}
 
 /// `#[supervise(systemd)]` needs the `systemd` feature; this bound says so.
 #[diagnostic::on_unimplemented(

@@ -340,12 +340,18 @@ impl Supervisor {
     /// ```
     #[cfg(all(feature = "signals", unix))]
     pub fn snapshot_on_sigusr1(mut self) -> std::io::Result<Self> {
+        self.install_snapshot_signal()?;
+        Ok(self)
+    }
+
+    #[cfg(all(feature = "signals", unix))]
+    pub(crate) fn install_snapshot_signal(&mut self) -> std::io::Result<()> {
         if self.snapshot_signal.is_none() {
             self.snapshot_signal = Some(Box::new(
                 crate::snapshot_signal::SnapshotOnSignal::install(self.group.clone())?,
             ));
         }
-        Ok(self)
+        Ok(())
     }
 
     /// Speaks systemd's notify protocol for this group (feature `systemd`,
@@ -453,6 +459,12 @@ impl Supervisor {
     /// already cancelled (as in Go's errgroup): it decides how to stop, and
     /// its exit is recorded like any other. If the OS refuses the thread,
     /// the exit is [`Exit::Failed`](crate::Exit::Failed), which starts the fail-fast shutdown.
+    ///
+    /// Names are unique among the group's running workers: a worker whose
+    /// name a running worker already has is renamed `name#2`, `name#3`, ...
+    /// (its thread, handle, events and record all use that name); once no
+    /// worker of a name runs, the name is free again, so a report may hold
+    /// several records of one name, as a loop that reuses it leaves.
     ///
     /// # Examples
     ///
@@ -849,11 +861,13 @@ fn spawn_into<T: Send + 'static>(
         group: group.clone(),
         id,
     };
-    let id = match admission {
-        Admission::Now(id) => return Ok(worker.start(shared, Some(membership(id)))),
+    let (id, worker) = match admission {
+        Admission::Now(id, name) => {
+            return Ok(worker.named(name).start(shared, Some(membership(id))))
+        }
         Admission::Closed => return Ok(worker.start(shared, None)),
         Admission::Refused => return Err(worker),
-        Admission::Waits(id) => id,
+        Admission::Waits(id, name) => (id, worker.named(name)),
     };
     let name = worker.shared_name();
     let daemon = worker.is_daemon();

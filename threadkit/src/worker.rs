@@ -447,6 +447,12 @@ impl<T: Send + 'static> Worker<T> {
         execute(&self.name, &token, None, None, self.body)
     }
 
+    /// The worker under the name its group gave it.
+    pub(crate) fn named(mut self, name: Arc<str>) -> Self {
+        self.name = name;
+        self
+    }
+
     pub(crate) fn shared_name(&self) -> Arc<str> {
         self.name.clone()
     }

@@ -524,17 +524,11 @@ fn loom_a_freed_slot_racing_the_shutdown_starts_or_cancels_the_waiting_member() 
         group.set_limit(1);
         let (running, running_membership) = member(&group, "running", false);
         let waiting = Arc::new(Shared::<u8>::new());
-        let waiting_id = match group.register(
-            "waiting".into(),
-            false,
-            false,
-            None,
-            &waiting.member,
-            true,
-        ) {
-            Admission::Waits(id) => id,
-            _ => panic!("the only slot is taken"),
-        };
+        let waiting_id =
+            match group.register("waiting".into(), false, false, None, &waiting.member, true) {
+                Admission::Waits(id, _) => id,
+                _ => panic!("the only slot is taken"),
+            };
         let launched = Arc::new(AtomicUsize::new(0));
         let counted = launched.clone();
         match group.enqueue(

@@ -10,6 +10,7 @@
 //! decision then waits for it.
 
 use std::collections::VecDeque;
+use std::sync::Arc as StdArc;
 
 use super::{Aftermath, Group, GroupState, MemberId};
 use crate::sync::lock;
@@ -19,11 +20,13 @@ use crate::Exit;
 pub(crate) type Launcher = Box<dyn FnOnce(MemberId) + Send>;
 
 /// What [`Group::register`] decided for a new member.
+/// A member that joined carries its name in the group, unique among the
+/// running members.
 pub(crate) enum Admission {
     /// Start it now.
-    Now(MemberId),
+    Now(MemberId, StdArc<str>),
     /// It waits for a slot: hand its launcher to [`Group::enqueue`].
-    Waits(MemberId),
+    Waits(MemberId, StdArc<str>),
     /// Every slot is taken and the caller asked not to wait: nothing was
     /// registered.
     Refused,
@@ -36,7 +39,7 @@ impl Admission {
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn id(&self) -> Option<MemberId> {
         match self {
-            Admission::Now(id) | Admission::Waits(id) => Some(*id),
+            Admission::Now(id, _) | Admission::Waits(id, _) => Some(*id),
             Admission::Refused | Admission::Closed => None,
         }
     }
