@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
-use crate::protocol::{Membership, Shared};
+use crate::protocol::{LateThread, Membership, Shared};
 use crate::sync::{deadline_after, Arc as SyncArc};
 use crate::Exit;
 
@@ -39,6 +39,8 @@ pub struct Handle<T> {
     shared: SyncArc<Shared<T>>,
     /// The worker's place in its group, for [`stop`](Handle::stop).
     membership: Option<Membership>,
+    /// Where a worker that waited for a slot gets its thread.
+    late_thread: Option<LateThread>,
 }
 
 impl<T> Handle<T> {
@@ -55,7 +57,14 @@ impl<T> Handle<T> {
             thread,
             shared,
             membership,
+            late_thread: None,
         }
+    }
+
+    /// For a worker that waits for a slot: its thread comes later, here.
+    pub(crate) fn with_late_thread(mut self, late_thread: LateThread) -> Self {
+        self.late_thread = Some(late_thread);
+        self
     }
 
     /// The worker's name.
@@ -226,11 +235,12 @@ impl<T> Handle<T> {
         let hung = outcome.is_hung();
         let exit = self.shared.exit(outcome);
         if !hung {
-            if let Some(thread) = self
-                .thread
-                .take()
-                .or_else(|| self.shared.take_late_thread())
-            {
+            if let Some(thread) = self.thread.take().or_else(|| {
+                let late = self.late_thread.as_ref()?;
+                late.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            }) {
                 // The exit is recorded, so the thread is past the worker
                 // body. Its closure contains every panic, so the result
                 // carries nothing.

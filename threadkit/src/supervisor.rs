@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::event::Events;
 use crate::protocol::{
-    drop_quietly, Admission, CancelToken, Enqueued, Group, HookId, Membership, Pulse, Shared,
+    drop_quietly, Admission, CancelToken, Enqueued, Group, HookId, LateThread, Membership, Pulse,
+    Shared,
 };
 use crate::sync::{deadline_after, Arc};
 use crate::Strategy;
@@ -871,18 +872,15 @@ fn spawn_into<T: Send + 'static>(
     };
     let name = worker.shared_name();
     let daemon = worker.is_daemon();
-    match group.enqueue(id, worker.start_later(shared.clone(), group.clone())) {
+    let late_thread = LateThread::default();
+    let launcher = worker.start_later(shared.clone(), group.clone(), late_thread.clone());
+    match group.enqueue(id, launcher) {
         Enqueued::Kept => {}
         Enqueued::StartNow(launch) => launch(id),
         Enqueued::Gone(launcher) => drop_quietly(launcher),
     }
-    Ok(Handle::new(
-        name,
-        daemon,
-        None,
-        shared,
-        Some(membership(id)),
-    ))
+    let handle = Handle::new(name, daemon, None, shared, Some(membership(id)));
+    Ok(handle.with_late_thread(late_thread))
 }
 
 /// Starts workers in a [`Supervisor`]'s group from anywhere; see

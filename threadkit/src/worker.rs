@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use crate::context::{self, Context};
 use crate::panic as worker_panic;
 use crate::protocol::{
-    drop_quietly, record, CancelToken, ExitGuard, Group, Launcher, Membership, Pulse, RoundEnd,
-    Shared,
+    drop_quietly, record, CancelToken, ExitGuard, Group, LateThread, Launcher, Membership, Pulse,
+    RoundEnd, Shared,
 };
 use crate::restart::{Next, Restart, Restarts};
 use crate::sync::Arc as SyncArc;
@@ -492,7 +492,12 @@ impl<T: Send + 'static> Worker<T> {
     /// that freed the slot. Its thread goes to `shared` for the handle to
     /// join; the slot holds the lock until then, so a handle that saw the
     /// exit finds the thread.
-    pub(crate) fn start_later(self, shared: SyncArc<Shared<T>>, group: SyncArc<Group>) -> Launcher
+    pub(crate) fn start_later(
+        self,
+        shared: SyncArc<Shared<T>>,
+        group: SyncArc<Group>,
+        late_thread: LateThread,
+    ) -> Launcher
     where
         T: 'static,
     {
@@ -500,8 +505,7 @@ impl<T: Send + 'static> Worker<T> {
             worker_panic::install_hook();
             let membership = Membership { group, id };
             let name = self.name.clone();
-            let mut slot = shared
-                .late_thread
+            let mut slot = late_thread
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             match self.launch(shared.clone(), Some(membership.clone())) {

@@ -40,7 +40,7 @@ mod tests;
 pub(crate) use cell::ExitCell;
 pub(crate) use group::{Admission, Enqueued, Group, Launcher, MemberId, RoundEnd};
 pub(crate) use pulse::Pulse;
-pub(crate) use shared::{record, ExitGuard, Member, Membership, Shared};
+pub(crate) use shared::{record, ExitGuard, LateThread, Member, Membership, Shared};
 pub(crate) use token::{CancelToken, HookId};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

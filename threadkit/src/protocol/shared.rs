@@ -37,11 +37,12 @@ impl Member {
 pub(crate) struct Shared<T> {
     pub(crate) member: Arc<Member>,
     value: Mutex<Option<T>>,
-    /// The thread of a worker that waited for a slot, started by whoever
-    /// freed it, for its handle to join. Not protocol state (the exit cell
-    /// orders everything), hence std's type.
-    pub(crate) late_thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
+
+/// The thread of a worker that waited for a slot, started by whoever freed
+/// it, for its handle to join; only such workers have one. Not protocol
+/// state (the exit cell orders everything), hence std's types.
+pub(crate) type LateThread = StdArc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>;
 
 impl<T> Shared<T> {
     pub(crate) fn new() -> Self {
@@ -53,16 +54,7 @@ impl<T> Shared<T> {
         Shared {
             member: Arc::new(Member::new(pulse)),
             value: Mutex::new(None),
-            late_thread: std::sync::Mutex::new(None),
         }
-    }
-
-    /// The thread of a worker started after waiting for a slot, once.
-    pub(crate) fn take_late_thread(&self) -> Option<std::thread::JoinHandle<()>> {
-        self.late_thread
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
     }
 
     /// The worker's exit, with its value, once `outcome` was recorded. A
