@@ -75,7 +75,7 @@ MUTANTS = {
     ),
     "ordered_shutdown_stalls_after_an_exit": (
         GROUP,
-        "        if state.shutdown.is_some() {\n            state.stop_next(Instant::now(), &mut after);\n        }",
+        "        if state.stopping.is_some() {\n            state.stop_next(Instant::now(), &mut after);\n        }",
         "",
     ),
     "start_failure_not_woken": (

@@ -5,7 +5,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use threadkit::channel::{bounded, select, unbounded};
+use threadkit::channel::{bounded, select, unbounded, Receiver};
 use threadkit::{Cancelled, Context, ShutdownOrder, Supervisor, Worker};
 
 use crate::support::{interleaved, median, micros, percentile, Metric, Target};
@@ -41,12 +41,7 @@ fn threadkit_teardown() -> (f64, f64) {
         };
         handles.push(handle);
     }
-    let (stamp, stamped) = bounded(1);
-    supervisor.spawn(Worker::new("fails", move |_ctx| {
-        thread::sleep(Duration::from_millis(2));
-        let _ = stamp.send(Instant::now());
-        Err::<(), _>("boom")
-    }));
+    let stamped = spawn_failing(&supervisor);
     let report = supervisor.wait();
     let reported = Instant::now();
     for handle in handles {
@@ -59,6 +54,18 @@ fn threadkit_teardown() -> (f64, f64) {
         micros(reported - failed) / 1e3,
         micros(joined - failed) / 1e3,
     )
+}
+
+/// Spawns the worker whose failure starts the teardown, 2 ms from now;
+/// the receiver gets the moment it fails.
+pub(crate) fn spawn_failing(supervisor: &Supervisor) -> Receiver<Instant> {
+    let (stamp, stamped) = bounded(1);
+    supervisor.spawn(Worker::new("fails", move |_ctx| {
+        thread::sleep(Duration::from_millis(2));
+        let _ = stamp.send(Instant::now());
+        Err::<(), _>("boom")
+    }));
+    stamped
 }
 
 /// The floor for "every exit recorded": 100 plain threads parked on a flag,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use threadkit::channel::bounded;
 use threadkit::{Supervisor, Worker};
 
-use crate::fail_fast_teardown::TEARDOWN_WORKERS;
+use crate::fail_fast_teardown::{spawn_failing, TEARDOWN_WORKERS};
 use crate::support::{interleaved, median, micros, percentile, Metric, Target};
 use crate::Effort;
 
@@ -22,13 +22,8 @@ fn threadkit_teardown() -> f64 {
             ctx.sleep(Duration::MAX)
         }));
     }
-    let (stamp, stamped) = bounded(1);
     // Declared last: it exits first, then the others stop from the last.
-    supervisor.spawn(Worker::new("fails", move |_ctx| {
-        thread::sleep(Duration::from_millis(2));
-        let _ = stamp.send(Instant::now());
-        Err::<(), _>("boom")
-    }));
+    let stamped = spawn_failing(&supervisor);
     let report = supervisor.wait();
     let reported = Instant::now();
     assert_eq!(report.exit_code(), 1);

@@ -514,6 +514,9 @@ impl<T: Send + 'static> Worker<T> {
                     *slot = Some(thread);
                 }
                 Err(cause) => {
+                    // Recording runs the group's aftermath (users' hooks
+                    // and drops), which must not run under this lock: a
+                    // hook could join this worker's handle.
                     drop(slot);
                     let exit = Exit::Failed(Error::spawn_failed(name, cause));
                     record(&shared, Some(&membership), exit);

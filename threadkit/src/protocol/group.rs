@@ -873,7 +873,9 @@ impl Group {
             && matches!(outcome, Exit::Returned(()));
         let name = entry.name.clone();
         state.record(entry, outcome, first_failure, &mut after);
-        if state.shutdown.is_some() {
+        // Only an ordered shutdown in progress has a next member to stop
+        // (and needs the time).
+        if state.stopping.is_some() {
             state.stop_next(Instant::now(), &mut after);
         }
         if wins {

@@ -98,10 +98,7 @@ impl GroupState {
         if self.shutdown.is_some() || self.finished {
             return;
         }
-        let Some(limit) = &mut self.limit else {
-            return;
-        };
-        while limit.active < limit.max {
+        while let Some(limit) = self.limit.as_mut().filter(|limit| limit.active < limit.max) {
             let Some((id, launcher)) = limit.waiting.pop_front() else {
                 break;
             };
@@ -110,7 +107,7 @@ impl GroupState {
                 Some(launcher) => after.launches.push((launcher, id)),
                 None => limit.admitted_early.push(id.seq),
             }
-            if let Some(entry) = self.live.get_mut(id.slot).and_then(Option::as_mut) {
+            if let Some(entry) = self.entry_mut(id) {
                 entry.waiting = false;
             }
         }
@@ -198,17 +195,15 @@ impl Group {
         }
     }
 
-    /// Cancels member `id` without starting it if it waits for a slot;
-    /// `false` if it started (or exited) already.
-    pub(crate) fn cancel_if_waiting(&self, id: MemberId) -> bool {
+    /// Cancels member `id` without starting it if it waits for a slot (a
+    /// member that started, or exited, is left alone).
+    pub(crate) fn cancel_if_waiting(&self, id: MemberId) {
         let mut after = Aftermath::default();
         let mut state = lock(&self.state);
-        let cancelled = state.cancel_unstarted(id, &mut after);
-        if cancelled {
+        if state.cancel_unstarted(id, &mut after) {
             state.check_complete(&mut after);
         }
         drop(state);
         after.run(self);
-        cancelled
     }
 }
