@@ -29,7 +29,17 @@ fn restart_events(events: &threadkit::Events) -> Vec<(String, u32, String)> {
                 restart,
                 exit,
                 ..
-            } => Some((worker.to_string(), restart, exit.to_string())),
+            } => {
+                // A panic's location is known only if threadkit's hook ran
+                // in front of `quiet_panics`' (hooks are process-wide and
+                // this binary's tests race to install them): compare the
+                // kind and message.
+                let described = match exit.panic() {
+                    Some(panic) => format!("panicked: {}", panic.message()),
+                    None => exit.to_string(),
+                };
+                Some((worker.to_string(), restart, described))
+            }
             _ => None,
         })
         .collect()
