@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench ratios` prints a table; `-- --json` prints one JSON
 //! object per metric and a final `{"summary": ...}` line; `-- --quick` keeps
-//! the whole run around a minute. Without `--bench` (as under
+//! the whole run around a minute; `-- --only NAME` runs one metric. Without `--bench` (as under
 //! `cargo test --benches`) every metric runs once at toy sizes, so the suite
 //! cannot rot.
 //!
@@ -84,6 +84,7 @@ const SMOKE: Effort = Effort {
 };
 
 fn main() {
+    failure_notice::serve_as_child();
     #[cfg(all(unix, feature = "signals"))]
     signal_to_exit::serve_as_child();
     let args: Vec<String> = std::env::args().collect();
@@ -96,27 +97,61 @@ fn main() {
     } else {
         (FULL, "full")
     };
+    // `-- --only NAME` runs one metric (python_seed needs failure_notice's).
+    let only = args
+        .iter()
+        .position(|arg| arg == "--only")
+        .and_then(|at| args.get(at + 1).cloned());
+    let wanted = |name: &str| only.as_deref().map_or(true, |only| only == name);
     let started = Instant::now();
-    let mut metrics = vec![spawn_join::metric(effort), macro_overhead::metric(effort)];
-    let (notice, notice_us) = failure_notice::metric(effort);
-    metrics.push(notice);
-    metrics.push(fail_fast_teardown::metric(effort));
-    metrics.push(ordered_teardown::metric(effort));
+    let mut metrics = Vec::new();
     let mut skipped = Vec::new();
-    match idle_cpu::metric(effort) {
-        Some(metric) => metrics.push(metric),
-        None => skipped.push("idle_cpu: /proc/self/task/*/schedstat is not readable here"),
+    if wanted("spawn_join") {
+        metrics.push(spawn_join::metric(effort));
     }
-    metrics.push(scaling::metric(effort));
-    metrics.push(memory::metric(effort));
-    match python_seed::metric(effort, notice_us) {
-        Some(metric) => metrics.push(metric),
-        None => skipped.push("python_seed: python3 is not available"),
+    if wanted("macro_overhead") {
+        metrics.push(macro_overhead::metric(effort));
     }
-    metrics.push(restart_latency::metric(effort));
-    metrics.push(beat_cost::metric(effort));
+    let mut notice_us = None;
+    if wanted("failure_notice") || wanted("python_seed") {
+        let (notice, us) = failure_notice::metric(effort);
+        metrics.push(notice);
+        notice_us = Some(us);
+    }
+    if wanted("fail_fast_teardown") {
+        metrics.push(fail_fast_teardown::metric(effort));
+    }
+    if wanted("ordered_teardown") {
+        metrics.push(ordered_teardown::metric(effort));
+    }
+    if wanted("idle_cpu") {
+        match idle_cpu::metric(effort) {
+            Some(metric) => metrics.push(metric),
+            None => skipped.push("idle_cpu: /proc/self/task/*/schedstat is not readable here"),
+        }
+    }
+    if wanted("scaling") {
+        metrics.push(scaling::metric(effort));
+    }
+    if wanted("memory") {
+        metrics.push(memory::metric(effort));
+    }
+    if let Some(notice_us) = notice_us.filter(|_| wanted("python_seed")) {
+        match python_seed::metric(effort, notice_us) {
+            Some(metric) => metrics.push(metric),
+            None => skipped.push("python_seed: python3 is not available"),
+        }
+    }
+    if wanted("restart_latency") {
+        metrics.push(restart_latency::metric(effort));
+    }
+    if wanted("beat_cost") {
+        metrics.push(beat_cost::metric(effort));
+    }
     #[cfg(all(unix, feature = "signals"))]
-    metrics.push(signal_to_exit::metric(effort));
+    if wanted("signal_to_exit") {
+        metrics.push(signal_to_exit::metric(effort));
+    }
     #[cfg(not(all(unix, feature = "signals")))]
     skipped.push("signal_to_exit: needs Unix and the `signals` feature");
     support::print(

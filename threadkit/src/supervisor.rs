@@ -462,10 +462,12 @@ impl Supervisor {
     /// the exit is [`Exit::Failed`](crate::Exit::Failed), which starts the fail-fast shutdown.
     ///
     /// Names are unique among the group's running workers: a worker whose
-    /// name a running worker already has is renamed `name#2`, `name#3`, ...
-    /// (its thread, handle, events and record all use that name); once no
-    /// worker of a name runs, the name is free again, so a report may hold
-    /// several records of one name, as a loop that reuses it leaves.
+    /// name a running worker already goes by is renamed `name#2`, `name#3`,
+    /// ... (counting up while `name` stays taken, skipping any such name a
+    /// running worker goes by; its thread, handle, events and record all
+    /// use it). A name is free again as soon as the worker going by it has
+    /// exited, so a report may hold several records of one name, as a loop
+    /// that reuses it leaves.
     ///
     /// # Examples
     ///

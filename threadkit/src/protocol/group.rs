@@ -8,7 +8,6 @@
 //! has been cancelled and the owner woken": a `Drop` that is slow or
 //! panics can neither delay a cancellation nor lose a wake-up.
 
-use std::collections::HashMap;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
@@ -23,8 +22,10 @@ use crate::sync::{lock, wait_until, Arc, Condvar, Mutex};
 use crate::{Completion, Event, Exit, NotReady, ShutdownCause, ShutdownOrder, Strategy};
 
 mod limit;
+mod names;
 mod rounds;
 pub(crate) use limit::{Admission, Enqueued, Launcher};
+use names::Names;
 pub(crate) use rounds::RoundEnd;
 
 /// The groups a member runs, as snapshots find them.
@@ -40,9 +41,8 @@ pub(crate) struct MemberId {
 
 struct Entry {
     seq: u64,
-    /// Unique among the running members; `base` is the name it asked for.
+    /// Unique among the running members ([`Names`]).
     name: StdArc<str>,
-    base: StdArc<str>,
     daemon: bool,
     /// It declared that it will call `ctx.ready()` and has not yet.
     awaiting_ready: bool,
@@ -80,17 +80,10 @@ struct Watch {
     stalled_at: Option<Instant>,
 }
 
-/// How many running members asked for one name, and the suffix the next
-/// one gets.
-struct NameUse {
-    running: usize,
-    next: u64,
-}
-
 struct GroupState {
     timeout: Duration,
-    /// The names running members asked for (see [`GroupState::unique_name`]).
-    names: HashMap<StdArc<str>, NameUse>,
+    /// The names running members go by.
+    names: Names,
     /// Running members, by slot; a slot is freed when its member exits, so
     /// this grows with the most workers ever running at once, not with the
     /// number ever spawned.
@@ -464,32 +457,6 @@ impl GroupState {
             .map(|(started, _)| started.checked_add(self.timeout))
     }
 
-    /// `base`, or, while a member that asked for `base` runs, `base#N` with
-    /// the next N (from 2): running members' names are unique. A name's
-    /// count goes when its last member does.
-    fn unique_name(&mut self, base: &StdArc<str>) -> StdArc<str> {
-        let usage = self.names.entry(base.clone()).or_insert(NameUse {
-            running: 0,
-            next: 2,
-        });
-        usage.running += 1;
-        if usage.running == 1 {
-            return base.clone();
-        }
-        let name = format!("{base}#{}", usage.next);
-        usage.next += 1;
-        StdArc::from(name)
-    }
-
-    fn release_name(&mut self, base: &StdArc<str>) {
-        if let Some(usage) = self.names.get_mut(base) {
-            usage.running -= 1;
-            if usage.running == 0 {
-                self.names.remove(base);
-            }
-        }
-    }
-
     /// Member `id`, while it runs; `None` once it was recorded (its slot may
     /// hold a later member by then).
     fn entry_mut(&mut self, id: MemberId) -> Option<&mut Entry> {
@@ -519,7 +486,7 @@ impl GroupState {
         first_failure: bool,
         after: &mut Aftermath,
     ) {
-        self.release_name(&entry.base);
+        self.names.release(&entry.name);
         if self.shutdown.is_some() && !entry.stop_asked && !entry.waiting {
             // Still queued for an ordered shutdown: it needs no more time.
             self.reserve(entry.shutdown_timeout, false);
@@ -595,7 +562,7 @@ impl Group {
         Group {
             state: Mutex::new(GroupState {
                 timeout,
-                names: HashMap::new(),
+                names: Names::default(),
                 live: Vec::new(),
                 free: Vec::new(),
                 next_seq: 0,
@@ -691,11 +658,9 @@ impl Group {
         let seq = state.next_seq;
         state.next_seq += 1;
         let shutting_down = state.shutdown.is_some();
-        let base = name;
-        let name = state.unique_name(&base);
+        let name = state.names.take(&name);
         let entry = Entry {
             seq,
-            base,
             name: name.clone(),
             daemon,
             awaiting_ready: readiness,
