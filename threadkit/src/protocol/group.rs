@@ -62,9 +62,10 @@ struct Entry {
     last_failure: Option<Exit<()>>,
     /// Groups this member runs (`Supervisor::child_of`), for snapshots.
     /// Weak: a child group belongs to its own supervisor. Loom's `Arc` has
-    /// no `Weak`, and no model needs this.
+    /// no `Weak`, and no model needs this. Boxed: few members run groups,
+    /// and every running member has an entry.
     #[cfg(not(loom))]
-    children: Children,
+    children: Option<Box<Children>>,
 }
 
 /// A member with a heartbeat, as the monitor last saw it.
@@ -673,7 +674,7 @@ impl Group {
             restarts: 0,
             last_failure: None,
             #[cfg(not(loom))]
-            children: Vec::new(),
+            children: None,
         };
         if readiness {
             state.not_ready += 1;
@@ -966,8 +967,9 @@ impl Group {
     #[cfg(not(loom))]
     pub(crate) fn adopt(&self, id: MemberId, child: &Arc<Group>) {
         if let Some(entry) = lock(&self.state).entry_mut(id) {
-            entry.children.retain(|child| child.strong_count() > 0);
-            entry.children.push(Arc::downgrade(child));
+            let children = entry.children.get_or_insert_with(Box::default);
+            children.retain(|child| child.strong_count() > 0);
+            children.push(Arc::downgrade(child));
         }
     }
 
@@ -1035,7 +1037,7 @@ impl Group {
                     groups: Vec::new(),
                 };
                 #[cfg(not(loom))]
-                let children = entry.children.clone();
+                let children = entry.children.as_deref().cloned().unwrap_or_default();
                 #[cfg(loom)]
                 let children = Vec::new();
                 (entry.seq, snapshot, children)
