@@ -127,17 +127,31 @@ pub trait SignalsFeature {}
 #[cfg(all(feature = "signals", unix))]
 impl SignalsFeature for () {}
 
+/// `supervisor` after `install`; a failure is reported on stderr, because
+/// the generated `start()` has no error to return.
+#[cfg(all(unix, any(feature = "signals", feature = "systemd")))]
+fn set_up(
+    mut supervisor: Supervisor,
+    install: fn(&mut Supervisor) -> std::io::Result<()>,
+    failure: &str,
+) -> Supervisor {
+    if let Err(error) = install(&mut supervisor) {
+        std::eprintln!("threadkit: {failure}: {error}");
+    }
+    supervisor
+}
+
 /// The supervisor of a `#[supervise(snapshot_on_sigusr1)]` group (the
 /// `signals` feature, as the bound says). A handler that cannot be set up
 /// is reported on stderr: `start()` has no error to return.
 pub fn with_snapshot_on_sigusr1<F: SignalsFeature>(supervisor: Supervisor) -> Supervisor {
     #[cfg(all(feature = "signals", unix))]
     {
-        let mut supervisor = supervisor;
-        if let Err(error) = supervisor.install_snapshot_signal() {
-            std::eprintln!("threadkit: SIGUSR1 does not print snapshots: {error}");
-        }
-        supervisor
+        set_up(
+            supervisor,
+            Supervisor::install_snapshot_signal,
+            "SIGUSR1 does not print snapshots",
+        )
     }
     #[cfg(not(all(feature = "signals", unix)))]
     supervisor
@@ -158,11 +172,11 @@ impl SystemdFeature for () {}
 pub fn with_systemd<F: SystemdFeature>(supervisor: Supervisor) -> Supervisor {
     #[cfg(all(feature = "systemd", unix))]
     {
-        let mut supervisor = supervisor;
-        if let Err(error) = supervisor.start_systemd_notifier() {
-            std::eprintln!("threadkit: systemd is not notified: {error}");
-        }
-        supervisor
+        set_up(
+            supervisor,
+            Supervisor::start_systemd_notifier,
+            "systemd is not notified",
+        )
     }
     #[cfg(not(all(feature = "systemd", unix)))]
     supervisor
@@ -173,11 +187,11 @@ pub fn with_systemd<F: SystemdFeature>(supervisor: Supervisor) -> Supervisor {
 pub fn with_signals<F: SignalsFeature>(supervisor: Supervisor) -> Supervisor {
     #[cfg(all(feature = "signals", unix))]
     {
-        let mut supervisor = supervisor;
-        if let Err(error) = supervisor.install_signals() {
-            std::eprintln!("threadkit: SIGINT and SIGTERM are not handled: {error}");
-        }
-        supervisor
+        set_up(
+            supervisor,
+            Supervisor::install_signals,
+            "SIGINT and SIGTERM are not handled",
+        )
     }
     #[cfg(not(all(feature = "signals", unix)))]
     supervisor
