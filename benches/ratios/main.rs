@@ -153,7 +153,13 @@ fn main() {
         metrics.push(signal_to_exit::metric(effort));
     }
     #[cfg(not(all(unix, feature = "signals")))]
-    skipped.push("signal_to_exit: needs Unix and the `signals` feature");
+    if wanted("signal_to_exit") {
+        skipped.push("signal_to_exit: needs Unix and the `signals` feature");
+    }
+    if let Some(only) = only.filter(|_| metrics.is_empty() && skipped.is_empty()) {
+        eprintln!("no metric is named `{only}`; the table's first column lists them");
+        std::process::exit(2);
+    }
     support::print(
         "ratios",
         &metrics,
