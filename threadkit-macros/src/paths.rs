@@ -13,6 +13,28 @@ pub fn crate_path(krate: Option<&Path>) -> TokenStream {
     }
 }
 
+/// The same path as [`crate_path`], written for a module one level below
+/// the annotated item: a path relative to that item's module (`self::...`,
+/// `super::...`) gains a `super`.
+pub fn crate_path_in_child(krate: Option<&Path>) -> TokenStream {
+    let Some(path) = krate else {
+        return quote!(::threadkit);
+    };
+    let relative = path.leading_colon.is_none()
+        && path
+            .segments
+            .first()
+            .is_some_and(|first| first.ident == "self" || first.ident == "super");
+    if !relative {
+        return quote!(#path);
+    }
+    let mut segments = path.segments.iter();
+    match segments.next() {
+        Some(first) if first.ident == "self" => quote!(super #(::#segments)*),
+        _ => quote!(super::#path),
+    }
+}
+
 /// The path `krate::__private::item` with every token at `span` (the user's
 /// type the item checks), so that an unmet bound of the item is reported
 /// there and not at the attribute.

@@ -10,13 +10,13 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Item, LitStr};
+use syn::{Item, LitStr, Visibility};
 
 use crate::ast::{self, SuperviseStruct, SupervisedField};
 use crate::attr;
 use crate::errors::Errors;
 use crate::fallback;
-use crate::paths::{crate_path, private_at};
+use crate::paths::{crate_path, crate_path_in_child, private_at};
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -40,6 +40,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         return fallback::item(quote!(#item), errors);
     }
     let krate = crate_path(attr.krate.as_ref());
+    let krate_in_module = crate_path_in_child(attr.krate.as_ref());
     let timeout = match &attr.shutdown_timeout {
         Some(((secs, nanos), lit)) => {
             quote_spanned!(lit.span()=> #krate::__private::Duration::new(#secs, #nanos))
@@ -95,7 +96,15 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             supervisor_new = quote!(#wrap(#supervisor_new));
         }
     }
-    let generated = generate(&group, &krate, &timeout, &report, &running, &supervisor_new);
+    let generated = generate(
+        &group,
+        &krate,
+        &krate_in_module,
+        &timeout,
+        &report,
+        &running,
+        &supervisor_new,
+    );
     let errors = errors.finish().err().map(|error| error.to_compile_error());
     quote!(#errors #generated)
 }
@@ -103,6 +112,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 fn generate(
     group: &SuperviseStruct,
     krate: &TokenStream,
+    krate_in_module: &TokenStream,
     timeout: &TokenStream,
     report: &Ident,
     running: &Ident,
@@ -112,10 +122,25 @@ fn generate(
     let name = &item.ident;
     let vis = &item.vis;
     let running_name = LitStr::new(&running.to_string(), running.span());
+    // The report and running structs live in a module of their own, generic
+    // over the group, and every generated item names them by that module's
+    // path; the user's scope gets type aliases with the chosen names. An item
+    // of the user's that takes one of those names is then one error on the
+    // alias (E0428), not a cascade of errors in generated code that would
+    // reach the user's item through the name. The module sees nothing of the
+    // user's scope, so groups declared inside a function work too.
+    let module = format_ident!("__threadkit_{}", name.unraw());
+    let report_fields_trait = format_ident!("__ThreadkitReportFields");
+    let running_fields_trait = format_ident!("__ThreadkitRunningFields");
+    let group_param = format_ident!("__ThreadkitGroup");
+    let report_ty = quote!(#module::#report::<#name>);
+    let running_ty = quote!(#module::#running::<#name>);
     // Fields of the generated structs; names starting `__threadkit_` are
     // reserved for them.
     let supervisor = format_ident!("__threadkit_supervisor");
     let summary = format_ident!("__threadkit_report");
+    // Ties the structs to the group even when it has no fields.
+    let group_marker = format_ident!("__threadkit_group");
     // Parameters and locals of generated functions: hygienic, so a field
     // named `timeout` or `parent` cannot shadow them.
     let timeout_param = Ident::new("timeout", Span::mixed_site());
@@ -137,14 +162,52 @@ fn generate(
     let (workers, data): (Vec<&SupervisedField>, Vec<&SupervisedField>) =
         group.fields.iter().partition(|field| !field.skip);
 
-    let report_fields = group
+    let report_fields = group.fields.iter().map(|field| {
+        generated_field(
+            field,
+            &group_param,
+            &report_fields_trait,
+            "How the workers of `{}` ended.",
+        )
+    });
+    let running_fields = group.fields.iter().map(|field| {
+        generated_field(
+            field,
+            &group_param,
+            &running_fields_trait,
+            "The running workers of `{}`.",
+        )
+    });
+    let trait_items: Vec<TokenStream> = group
         .fields
         .iter()
-        .map(|field| generated_field(field, krate, "Exits", "How the workers of `{}` ended."));
-    let running_fields = group
-        .fields
-        .iter()
-        .map(|field| generated_field(field, krate, "Running", "The running workers of `{}`."));
+        .map(|SupervisedField { ident, cfgs, .. }| quote!(#(#cfgs)* type #ident;))
+        .collect();
+    let assoc_types = |assoc: &str| -> Vec<TokenStream> {
+        group
+            .fields
+            .iter()
+            .map(
+                |SupervisedField {
+                     ident,
+                     ty,
+                     skip,
+                     cfgs,
+                     ..
+                 }| {
+                    if *skip {
+                        return quote!(#(#cfgs)* type #ident = #ty;);
+                    }
+                    let assoc = format_ident!("{}", assoc, span = ty.span());
+                    quote_spanned!(ty.span()=>
+                        #(#cfgs)* type #ident = <#ty as #krate::__private::Supervised>::#assoc;
+                    )
+                },
+            )
+            .collect()
+    };
+    let report_types = assoc_types("Exits");
+    let running_types = assoc_types("Running");
     // Every generated item requires its fields' types to be supervisable,
     // in a `where` clause spanned at each type: a wrong type is then one
     // error on that type (rustc reports an unmet bound of a `where` clause
@@ -192,10 +255,11 @@ fn generate(
     let joins: Vec<TokenStream> = joins.collect();
     // Built where `#summary` holds the group's `Report`.
     let finished = quote! {
-        #report {
+        #report_ty {
             #(#joins)*
             #(#data_idents,)*
             #summary,
+            #group_marker: ::core::marker::PhantomData,
         }
     };
 
@@ -209,49 +273,100 @@ fn generate(
         "A started [`{name}`]: its workers' handles, field by field. \
          Cancel the group, listen to its events, or wait for its [`{report}`]."
     ));
+    let inner_report_doc = doc(format!(
+        "How every worker of `{name}` ended: see the alias `{report}`."
+    ));
+    let inner_running_doc = doc(format!("A started `{name}`: see the alias `{running}`."));
+    let field_types_doc = doc(format!("The types of `{name}`'s report fields."));
+    let running_types_doc = doc(format!("The types of `{name}`'s running fields."));
+
+    // An alias is spanned at its name, so that a name already taken is
+    // reported on the `report = "..."` or `running = "..."` that chose it.
+    let alias = |doc: &TokenStream, alias: &Ident, target: &TokenStream| {
+        let target = crate::paths::respan(target.clone(), alias.span());
+        quote_spanned! {alias.span()=>
+            #doc
+            #[allow(dead_code)]
+            #vis type #alias = #target;
+        }
+    };
+    let report_alias = alias(&report_doc, report, &report_ty);
+    let running_alias = alias(&running_doc, running, &running_ty);
 
     quote! {
         #item
 
-        #report_doc
-        // Reading only some fields of a report is normal.
-        #[allow(dead_code)]
-        #vis struct #report #bounds {
-            #(#report_fields)*
-            #summary: #krate::__private::Report,
+        #[doc(hidden)]
+        // The traits are private (a public one would make each field type
+        // part of a public interface) and bound the structs' parameter.
+        #[allow(non_snake_case, non_camel_case_types, unreachable_pub, private_bounds, private_interfaces)]
+        mod #module {
+            #field_types_doc
+            pub(super) trait #report_fields_trait {
+                #(#trait_items)*
+            }
+
+            #running_types_doc
+            pub(super) trait #running_fields_trait {
+                #(#trait_items)*
+            }
+
+            #inner_report_doc
+            // Reading only some fields of a report is normal.
+            #[allow(dead_code)]
+            pub struct #report<#group_param: #report_fields_trait> {
+                #(#report_fields)*
+                pub(super) #summary: #krate_in_module::__private::Report,
+                pub(super) #group_marker: ::core::marker::PhantomData<fn() -> #group_param>,
+            }
+
+            #inner_running_doc
+            #[allow(dead_code)]
+            pub struct #running<#group_param: #running_fields_trait> {
+                #(#running_fields)*
+                pub(super) #supervisor: #krate_in_module::__private::Supervisor,
+                pub(super) #group_marker: ::core::marker::PhantomData<fn() -> #group_param>,
+            }
         }
 
-        #running_doc
-        #[allow(dead_code)]
-        #vis struct #running #bounds {
-            #(#running_fields)*
-            #supervisor: #krate::__private::Supervisor,
+        #report_alias
+        #running_alias
+
+        #[allow(non_camel_case_types)]
+        impl #module::#report_fields_trait for #name #bounds {
+            #(#report_types)*
+        }
+
+        #[allow(non_camel_case_types)]
+        impl #module::#running_fields_trait for #name #bounds {
+            #(#running_types)*
         }
 
         impl #name #bounds {
             /// Starts every worker and returns at once, with a handle on the running group.
-            #vis fn start(self) -> #running {
+            #vis fn start(self) -> #running_ty {
                 self.__threadkit_start_in(#supervisor_new)
             }
 
             /// Starts every worker and waits until the group is done: see `Supervisor::wait`.
-            #vis fn run(self) -> #report {
+            #vis fn run(self) -> #report_ty {
                 self.start().wait()
             }
 
-            fn __threadkit_start_in(self, #supervisor: #krate::__private::Supervisor) -> #running {
+            fn __threadkit_start_in(self, #supervisor: #krate::__private::Supervisor) -> #running_ty {
                 #(#field_checks)*
                 let #supervisor = #supervisor.shutdown_timeout(#timeout);
                 let #name { #(#all),* } = self;
-                #running {
+                #running_ty {
                     #(#spawns)*
                     #(#data_idents,)*
                     #supervisor,
+                    #group_marker: ::core::marker::PhantomData,
                 }
             }
         }
 
-        impl #running #bounds {
+        impl #running_ty #bounds {
             /// Starts the shutdown: every worker is cancelled and gets the shutdown timeout to exit.
             #vis fn cancel(&self) {
                 self.#supervisor.cancel();
@@ -296,8 +411,8 @@ fn generate(
             }
 
             /// Waits until the group is done (bounded by the shutdown timeout once it shuts down).
-            #vis fn wait(self) -> #report {
-                let #running { #(#all,)* #supervisor } = self;
+            #vis fn wait(self) -> #report_ty {
+                let Self { #(#all,)* #supervisor, .. } = self;
                 let #summary = #supervisor.wait();
                 #finished
             }
@@ -306,18 +421,18 @@ fn generate(
             #vis fn wait_timeout(
                 self,
                 #timeout_param: #krate::__private::Duration,
-            ) -> #krate::__private::Result<#report, Self> {
-                let #running { #(#all,)* #supervisor } = self;
+            ) -> #krate::__private::Result<#report_ty, Self> {
+                let Self { #(#all,)* #supervisor, .. } = self;
                 match #supervisor.wait_timeout(#timeout_param) {
                     #krate::__private::Result::Ok(#summary) => #krate::__private::Result::Ok(#finished),
                     #krate::__private::Result::Err(#supervisor) => {
-                        #krate::__private::Result::Err(#running { #(#all,)* #supervisor })
+                        #krate::__private::Result::Err(Self { #(#all,)* #supervisor, #group_marker: ::core::marker::PhantomData })
                     }
                 }
             }
         }
 
-        impl #report #bounds {
+        impl #report_ty #bounds {
             /// The group's overall report (also reachable through `Deref`).
             #vis fn as_report(&self) -> &#krate::__private::Report {
                 &self.#summary
@@ -329,40 +444,40 @@ fn generate(
             }
         }
 
-        impl #krate::__private::Deref for #report #bounds {
+        impl #krate::__private::Deref for #report_ty #bounds {
             type Target = #krate::__private::Report;
             fn deref(&self) -> &#krate::__private::Report {
                 &self.#summary
             }
         }
 
-        impl #krate::__private::Display for #report #bounds {
+        impl #krate::__private::Display for #report_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Display::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #report #bounds {
+        impl #krate::__private::Debug for #report_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Debug::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #running #bounds {
+        impl #krate::__private::Debug for #running_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #formatter.debug_struct(#running_name).finish_non_exhaustive()
             }
         }
 
-        impl #krate::__private::Termination for #report #bounds {
+        impl #krate::__private::Termination for #report_ty #bounds {
             fn report(self) -> #krate::__private::ExitCode {
                 #krate::__private::Termination::report(self.#summary)
             }
         }
 
         impl #krate::__private::Supervised for #name #bounds {
-            type Running = #krate::__private::NestedRunning<#report>;
-            type Exits = #krate::__private::Option<#report>;
+            type Running = #krate::__private::NestedRunning<#report_ty>;
+            type Exits = #krate::__private::Option<#report_ty>;
             fn spawn_in(
                 self,
                 #parent: &#krate::__private::Supervisor,
@@ -372,7 +487,7 @@ fn generate(
                     #parent,
                     #field_name,
                     move |#ctx| self.__threadkit_start_in(#krate::__private::Supervisor::child_of(#ctx)).wait(),
-                    #report::as_report,
+                    <#report_ty>::as_report,
                 )
             }
             fn join(#running_param: Self::Running) -> Self::Exits {
@@ -382,29 +497,49 @@ fn generate(
     }
 }
 
-/// A field of the generated report or running struct: the supervised
-/// field's `Supervised::<assoc>` type, or a skipped field as it is.
+/// A field of the generated report or running struct: its type is the
+/// group's associated type of the field's name (the field's
+/// `Supervised::Exits` or `Supervised::Running`, or a skipped field's own
+/// type), and its visibility the field's, seen from the generated module.
 fn generated_field(
     field: &SupervisedField,
-    krate: &TokenStream,
-    assoc: &str,
+    group_param: &Ident,
+    fields_trait: &Ident,
     doc_template: &str,
 ) -> TokenStream {
     let SupervisedField {
         ident,
         vis,
-        ty,
         skip,
         cfgs,
+        ..
     } = field;
     let shown = ident.unraw();
-    if *skip {
-        let doc = doc(format!("`{shown}`, passed through untouched."));
-        return quote!(#(#cfgs)* #doc #vis #ident: #ty,);
+    let doc = if *skip {
+        doc(format!("`{shown}`, passed through untouched."))
+    } else {
+        doc(doc_template.replace("{}", &shown.to_string()))
+    };
+    let vis = visibility_in_child(vis);
+    quote!(#(#cfgs)* #doc #vis #ident: <#group_param as #fields_trait>::#ident,)
+}
+
+/// `vis` as written one module below the item it was written on, so that a
+/// generated field is visible exactly where the user's field is.
+fn visibility_in_child(vis: &Visibility) -> TokenStream {
+    match vis {
+        Visibility::Public(_) => quote!(#vis),
+        Visibility::Inherited => quote!(pub(super)),
+        Visibility::Restricted(restricted) => {
+            let path = &restricted.path;
+            let first = path.segments.first().map(|segment| &segment.ident);
+            match first {
+                Some(first) if first == "self" => quote!(pub(super)),
+                Some(first) if first == "super" => quote!(pub(in super::#path)),
+                _ => quote!(#vis),
+            }
+        }
     }
-    let doc = doc(doc_template.replace("{}", &shown.to_string()));
-    let assoc = format_ident!("{}", assoc, span = ty.span());
-    quote_spanned!(ty.span()=> #(#cfgs)* #doc #vis #ident: <#ty as #krate::__private::Supervised>::#assoc,)
 }
 
 fn doc(text: String) -> TokenStream {

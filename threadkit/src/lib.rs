@@ -274,7 +274,9 @@ pub use threadkit_macros::worker;
 /// the parent, and which is cancelled with its parent. Any type implementing
 /// [`Supervised`] works; `#[supervise(skip)]` passes a plain data field
 /// through to the report untouched. Any other field type is a compile error
-/// naming the field.
+/// on the field's type; a call of `start()` or `run()` on that struct is
+/// then reported as well (rustc: "its trait bounds were not satisfied",
+/// pointing at the same field), as for any method whose bounds fail.
 ///
 /// | field | in `<Name>Running` | in `<Name>Report` |
 /// |---|---|---|
@@ -299,13 +301,26 @@ pub use threadkit_macros::worker;
 /// | `snapshot_on_sigusr1` | SIGUSR1 prints the group's snapshot to stderr (feature `signals`, Unix); see `Supervisor::snapshot_on_sigusr1` | `snapshot_on_sigusr1` |
 /// | `report = "Name"` | the name of the generated report type. Default `<Struct>Report` | `report = "AppOutcome"` |
 /// | `running = "Name"` | the name of the generated running type. Default `<Struct>Running` | `running = "AppHandle"` |
-/// | `crate = "path"` | where threadkit is, for crates that re-export it | `crate = "::my_crate::threadkit"` |
+/// | `crate = "path"` | where threadkit is, for crates that re-export it: absolute (`::x`, `crate::x`) or relative to the struct's module (`self::x`, `super::x`) | `crate = "::my_crate::threadkit"` |
 ///
 /// Fields may carry `#[cfg]` and `#[cfg_attr]` (honoured in every generated
 /// type and function) and raw identifiers (`r#type`); names starting with
-/// `__threadkit_` are reserved for the generated types' own fields. If the
-/// generated names are taken by types of your own, choose others with
-/// `report` and `running`:
+/// `__threadkit_` are reserved for the generated types' own fields, and a
+/// module `__threadkit_<Struct>` is reserved beside the struct.
+///
+/// # The generated types
+///
+/// `<Name>Report` and `<Name>Running` are type aliases, in the struct's
+/// module and with its visibility, of structs generic over the group
+/// (compiler messages show `AppReport<App>`). They are ordinary types: name
+/// them in signatures, match them in patterns, and add methods and trait
+/// impls of your own (`impl AppReport { ... }`); their fields have the
+/// visibility of the struct's fields. A group may be declared inside a
+/// function, over types local to it.
+///
+/// If a generated name is already taken by an item of your own, that is one
+/// error on the name ("the name `AppReport` is defined multiple times");
+/// choose other names with `report` and `running`:
 ///
 /// ```
 /// use threadkit::{supervise, worker, Worker};
