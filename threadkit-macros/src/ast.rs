@@ -68,6 +68,12 @@ impl WorkerFn {
             block,
         } = item;
         let repeats = take_repeats(&mut attrs, "worker");
+        // syn keeps a body's `#![...]` among the function's attributes; it
+        // applies to the whole function, so it goes on the constructor as
+        // an outer attribute (an inner one cannot stand before `fn`).
+        for attr in &mut attrs {
+            attr.style = syn::AttrStyle::Outer;
+        }
         let params = sig
             .inputs
             .iter()

@@ -3,7 +3,7 @@
 //! runs on the worker's thread.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, TokenStreamExt};
 use syn::spanned::Spanned;
 use syn::{Generics, Item, LitStr, ReturnType, Type, WherePredicate};
 
@@ -158,10 +158,14 @@ fn constructor(
     };
     let worker = private_at(krate, returns_span, "Worker");
     let returns = quote_spanned!(returns_span=> -> #worker<#worker_output>);
-    let user_body = quote! {
-        #(#context_bindings)*
-        #block
-    };
+    // The user's block with its own braces, the context bindings put
+    // first inside it: wrapping it in a block of ours would make rustc's
+    // `unused_braces` flag the user's braces around a plain tail expression.
+    let mut user_body = TokenStream::new();
+    block.brace_token.surround(&mut user_body, |inner| {
+        inner.append_all(context_bindings);
+        inner.append_all(&block.stmts);
+    });
     let (build, closure) = match restart {
         Some(restart) => {
             let closure =
@@ -210,7 +214,8 @@ fn once_closure(
             let shaped = private_at(krate, ty.span(), "ResultShaped");
             // Spanned at the type, so that a type named `Result` that is
             // not one is the same error here as in the signature: one error.
-            let call = quote_spanned!(ty.span()=> #shaped::into_std((move || #body_output { #user_body })()));
+            let call =
+                quote_spanned!(ty.span()=> #shaped::into_std((move || #body_output #user_body)()));
             let context_type = private_at(krate, ty.span(), "Context");
             quote_spanned! {ty.span()=>
                 move |#closure_param: &#context_type| {
@@ -223,7 +228,7 @@ fn once_closure(
             }
         }
         _ => quote! {
-            move |#closure_param: &#krate::__private::Context| #body_output { #user_body }
+            move |#closure_param: &#krate::__private::Context| #body_output #user_body
         },
     }
 }
@@ -280,7 +285,7 @@ fn restarting_closure(
             // The body is a closure of its own so that its `return`s and
             // `?`s keep their meaning.
             #[allow(clippy::redundant_closure_call)]
-            let #result = (move || #body_output { #user_body })();
+            let #result = (move || #body_output #user_body)();
             #finish
         }
     }
