@@ -136,8 +136,8 @@ impl Param {
 
     /// Its `#[cfg]` and `#[cfg_attr]` attributes, for code generated per
     /// parameter.
-    pub fn cfgs(&self) -> impl Iterator<Item = &Attribute> {
-        cfgs(&self.attrs)
+    pub fn cfgs(&self) -> Vec<Attribute> {
+        crate::cfg::configuration(&self.attrs)
     }
 
     /// The names the parameter's pattern binds, each with its `mut`.
@@ -167,13 +167,6 @@ fn take_repeats(attrs: &mut Vec<Attribute>, name: &str) -> Vec<Attribute> {
     });
     *attrs = kept;
     repeats
-}
-
-/// The `#[cfg]` and `#[cfg_attr]` among `attrs`.
-pub fn cfgs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
 }
 
 /// threadkit's `&Context` (not `&mut`): the `Context` path.
@@ -298,16 +291,18 @@ impl SuperviseStruct {
         if let Fields::Named(named) = &mut item.fields {
             for field in &mut named.named {
                 let skip = attr::field_is_skipped(&field.attrs, errors);
-                field
-                    .attrs
-                    .retain(|attr| !attr.path().is_ident("supervise"));
+                field.attrs = std::mem::take(&mut field.attrs)
+                    .into_iter()
+                    .filter(|attr| !attr.path().is_ident("supervise"))
+                    .filter_map(|attr| crate::cfg::without_conditional(&attr, "supervise"))
+                    .collect();
                 if let Some(ident) = &field.ident {
                     fields.push(SupervisedField {
                         ident: ident.clone(),
                         vis: field.vis.clone(),
                         ty: field.ty.clone(),
                         skip,
-                        cfgs: cfgs(&field.attrs).cloned().collect(),
+                        cfgs: crate::cfg::configuration(&field.attrs),
                     });
                 }
             }

@@ -708,6 +708,15 @@ pub fn field_is_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
             skip = true;
         }
     }
+    for conditional in crate::cfg::conditional(attrs, "supervise") {
+        errors.at(
+            &conditional,
+            "a field is supervised or passed through in every configuration, so \
+             `#[supervise(...)]` cannot be applied by `cfg_attr`: write it on the field, \
+             or put the whole field under `#[cfg]`",
+        );
+        skip = true;
+    }
     skip
 }
 

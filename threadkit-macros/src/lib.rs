@@ -10,6 +10,7 @@
 
 mod ast;
 mod attr;
+mod cfg;
 mod errors;
 mod fallback;
 mod paths;

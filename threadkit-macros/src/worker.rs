@@ -250,7 +250,7 @@ fn restarting_closure(
         .iter()
         .filter(|param| !param.is_context)
         .flat_map(|param| {
-            let cfgs: Vec<_> = param.cfgs().collect();
+            let cfgs = param.cfgs();
             // A parameter that is one binding is checked at its type; a
             // binding inside a pattern, at itself.
             let whole = param.ident.is_some();

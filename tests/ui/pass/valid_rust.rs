@@ -57,6 +57,10 @@ struct Group {
     always: threadkit::Worker<u32>,
     #[cfg_attr(all(), allow(unused))]
     timeout: threadkit::Worker<u64>,
+    /// A `cfg_attr` that applies more than configuration: only its `cfg`
+    /// part is repeated on generated items.
+    #[cfg_attr(all(), doc = "Configured documentation.", cfg(all()))]
+    documented: threadkit::Worker<u32>,
     supervisor: threadkit::Worker<bool>,
     report: std::vec::Vec<threadkit::Worker<u32>>,
 }
@@ -68,6 +72,7 @@ fn main() {
         never: configured(1, 2, 3),
         always: configured(1, 2),
         timeout: locals(1, 2, 3, 4),
+        documented: job(3, String::new()),
         supervisor: takes_own_context(&OWN),
         report: std::vec![job(2, String::new())],
     }
