@@ -92,9 +92,8 @@ pub enum Event {
     /// Only for groups where some worker declared readiness; sent again only
     /// if a worker spawned later made the group unready.
     GroupReady,
-    /// The systemd notifier (see
-    /// [`Supervisor::notify_systemd`](crate::Supervisor::notify_systemd))
-    /// could not send to `$NOTIFY_SOCKET`. Sent once, for the first error;
+    /// The systemd notifier (see `Supervisor::notify_systemd`, feature
+    /// `systemd`) could not send to `$NOTIFY_SOCKET`. Sent once, for the first error;
     /// the group keeps running and the notifier keeps trying, so a socket
     /// that comes back is used again. systemd itself will not see the
     /// process become ready: a `Type=notify` unit then fails its start.
