@@ -56,6 +56,29 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .running
         .clone()
         .unwrap_or_else(|| format_ident!("{}Running", name));
+    if report == running {
+        // Two generated types cannot share a name; the one the user chose
+        // (or the later of two chosen) is the mistake.
+        let chosen = if attr.running.is_some() {
+            &running
+        } else {
+            &report
+        };
+        errors.at(
+            chosen,
+            format_args!(
+                "the report and running types would both be named `{report}`: \
+                 choose different names with `report = \"...\"` and `running = \"...\"`"
+            ),
+        );
+    }
+    // Past that error, the running type gets a stand-in name, so that the
+    // rest of the program still compiles against the group.
+    let running = if report == running {
+        format_ident!("__ThreadkitRunning{}", name.unraw())
+    } else {
+        running
+    };
     let mut supervisor_new = quote!(#krate::__private::Supervisor::new());
     if let Some((variant, lit)) = &attr.strategy {
         let variant = Ident::new(variant, lit.span());
