@@ -158,12 +158,12 @@ fn generate(
     let group_param = format_ident!("__ThreadkitGroup");
     let report_ty = quote!(#module::#report::<#name>);
     let running_ty = quote!(#module::#running::<#name>);
-    // Fields of the generated structs; names starting `__threadkit_` are
-    // reserved for them.
-    let supervisor = format_ident!("__threadkit_supervisor");
-    let summary = format_ident!("__threadkit_report");
+    // Fields of the generated structs beside the user's, named so that no
+    // user field can take their names.
+    let supervisor = unused_field_name(group, "__threadkit_supervisor");
+    let summary = unused_field_name(group, "__threadkit_report");
     // Ties the structs to the group even when it has no fields.
-    let group_marker = format_ident!("__threadkit_group");
+    let group_marker = unused_field_name(group, "__threadkit_group");
     // Parameters and locals of generated functions: hygienic, so a field
     // named `timeout` or `parent` cannot shadow them.
     let timeout_param = Ident::new("timeout", Span::mixed_site());
@@ -563,6 +563,16 @@ fn visibility_in_child(vis: &Visibility) -> TokenStream {
             }
         }
     }
+}
+
+/// `base`, or `base` with underscores appended, whichever no field of the
+/// group is named.
+fn unused_field_name(group: &SuperviseStruct, base: &str) -> Ident {
+    let mut name = base.to_owned();
+    while group.fields.iter().any(|field| field.ident.unraw() == name) {
+        name.push('_');
+    }
+    format_ident!("{}", name)
 }
 
 fn doc(text: String) -> TokenStream {

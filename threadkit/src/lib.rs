@@ -304,9 +304,9 @@ pub use threadkit_macros::worker;
 /// | `crate = "path"` | where threadkit is, for crates that re-export it: absolute (`::x`, `crate::x`) or relative to the struct's module (`self::x`, `super::x`) | `crate = "::my_crate::threadkit"` |
 ///
 /// Fields may carry `#[cfg]` and `#[cfg_attr]` (honoured in every generated
-/// type and function) and raw identifiers (`r#type`); names starting with
-/// `__threadkit_` are reserved for the generated types' own fields, and a
-/// module `__threadkit_<Struct>` is reserved beside the struct.
+/// type and function) and raw identifiers (`r#type`), and may have any
+/// name. The generated items include a module named `__threadkit_<Struct>`
+/// beside the struct.
 ///
 /// # The generated types
 ///

@@ -63,6 +63,10 @@ struct Group {
     documented: threadkit::Worker<u32>,
     supervisor: threadkit::Worker<bool>,
     report: std::vec::Vec<threadkit::Worker<u32>>,
+    /// Names like the generated structs' own fields.
+    __threadkit_report: threadkit::Worker<u32>,
+    __threadkit_supervisor: threadkit::Worker<u32>,
+    __threadkit_group: threadkit::Worker<u32>,
 }
 
 fn main() {
@@ -75,11 +79,16 @@ fn main() {
         documented: job(3, String::new()),
         supervisor: takes_own_context(&OWN),
         report: std::vec![job(2, String::new())],
+        __threadkit_report: job(4, String::new()),
+        __threadkit_supervisor: job(5, String::new()),
+        __threadkit_group: job(6, String::new()),
     }
     .run();
     assert_eq!(report.r#type.value(), std::option::Option::Some(&3));
     assert_eq!(report.always.value(), std::option::Option::Some(&3));
     assert_eq!(report.timeout.value(), std::option::Option::Some(&10));
     assert_eq!(report.report.len(), 1);
+    assert_eq!(report.__threadkit_report.value(), std::option::Option::Some(&4));
+    assert_eq!(report.__threadkit_supervisor.value(), std::option::Option::Some(&5));
     assert_eq!(report.records()[0].name(), "job_1_ab");
 }
