@@ -282,7 +282,7 @@ fn generate(
             #(#joins)*
             #(#data_idents,)*
             #summary,
-            #group_marker: ::core::marker::PhantomData,
+            #group_marker: #krate::__private::PhantomData,
         }
     };
 
@@ -340,7 +340,7 @@ fn generate(
             pub struct #report<#group_param: #report_fields_trait> {
                 #(#report_fields)*
                 pub(super) #summary: #krate_in_module::__private::Report,
-                pub(super) #group_marker: ::core::marker::PhantomData<fn() -> #group_param>,
+                pub(super) #group_marker: #krate_in_module::__private::PhantomData<fn() -> #group_param>,
             }
 
             #inner_running_doc
@@ -348,7 +348,7 @@ fn generate(
             pub struct #running<#group_param: #running_fields_trait> {
                 #(#running_fields)*
                 pub(super) #supervisor: #krate_in_module::__private::Supervisor,
-                pub(super) #group_marker: ::core::marker::PhantomData<fn() -> #group_param>,
+                pub(super) #group_marker: #krate_in_module::__private::PhantomData<fn() -> #group_param>,
             }
         }
 
@@ -384,7 +384,7 @@ fn generate(
                     #(#spawns)*
                     #(#data_idents,)*
                     #supervisor,
-                    #group_marker: ::core::marker::PhantomData,
+                    #group_marker: #krate::__private::PhantomData,
                 }
             }
         }
@@ -449,7 +449,7 @@ fn generate(
                 match #supervisor.wait_timeout(#timeout_param) {
                     #krate::__private::Result::Ok(#summary) => #krate::__private::Result::Ok(#finished),
                     #krate::__private::Result::Err(#supervisor) => {
-                        #krate::__private::Result::Err(Self { #(#all,)* #supervisor, #group_marker: ::core::marker::PhantomData })
+                        #krate::__private::Result::Err(Self { #(#all,)* #supervisor, #group_marker: #krate::__private::PhantomData })
                     }
                 }
             }

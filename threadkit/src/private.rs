@@ -17,6 +17,7 @@ pub use crate::{
 };
 pub use std::fmt::{Debug, Display, Formatter, Result as FmtResult};
 pub use std::format;
+pub use std::marker::PhantomData;
 pub use std::num::NonZeroUsize;
 pub use std::ops::Deref;
 pub use std::option::Option;
