@@ -319,7 +319,6 @@ fn generate(
     quote! {
         #item
 
-        #[doc(hidden)]
         // The traits are private (a public one would make each field type
         // part of a public interface) and bound the structs' parameter.
         #[allow(non_snake_case, non_camel_case_types, unreachable_pub, private_bounds, private_interfaces)]
