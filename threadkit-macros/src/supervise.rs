@@ -286,15 +286,24 @@ fn generate(
         }
     };
 
+    // Links name the runtime by the path the expansion uses, so that a crate
+    // reaching threadkit through `crate = "..."` gets working links.
+    let krate_doc = krate.to_string().replace(' ', "");
+    let krate_doc = krate_doc.trim_start_matches("::");
     let report_doc = doc(format!(
         "How every worker of [`{name}`] ended: one field per field of `{name}`, \
          and, through `Deref`, the whole [`Report`]({krate_doc}::Report) \
-         (exit code, table, `Termination`).",
-        krate_doc = "threadkit"
+         (exit code, table, `Termination`).\n\n\
+         `as_report()` and `into_report()` give the whole report; it also \
+         implements `Display` (the table), `Debug` and `Termination`."
     ));
     let running_doc = doc(format!(
         "A started [`{name}`]: its workers' handles, field by field. \
-         Cancel the group, listen to its events, or wait for its [`{report}`]."
+         Cancel the group, listen to its events, or wait for its [`{report}`].\n\n\
+         Methods, each forwarding to the group's \
+         [`Supervisor`]({krate_doc}::Supervisor): `cancel()`, `canceller()`, \
+         `wait()`, `wait_timeout(timeout)`, `wait_ready(timeout)`, `is_ready()`, \
+         `events()`, `snapshot()`, `probe()` and `spawner()`."
     ));
     let inner_report_doc = doc(format!(
         "How every worker of `{name}` ended: see the alias `{report}`."
