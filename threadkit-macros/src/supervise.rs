@@ -10,13 +10,16 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Item, LitStr, Visibility};
+use syn::{Item, LitStr};
 
 use crate::ast::{self, SuperviseStruct, SupervisedField};
 use crate::attr;
 use crate::errors::Errors;
 use crate::fallback;
 use crate::paths::{crate_path, crate_path_in_child, private_at};
+
+mod types;
+use types::Types;
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -145,25 +148,15 @@ fn generate(
     let name = &item.ident;
     let vis = &item.vis;
     let running_name = LitStr::new(&running.to_string(), running.span());
-    // The report and running structs live in a module of their own, generic
-    // over the group, and every generated item names them by that module's
-    // path; the user's scope gets type aliases with the chosen names. An item
-    // of the user's that takes one of those names is then one error on the
-    // alias (E0428), not a cascade of errors in generated code that would
-    // reach the user's item through the name. The module sees nothing of the
-    // user's scope, so groups declared inside a function work too.
-    let module = format_ident!("__threadkit_{}", name.unraw());
-    let report_fields_trait = format_ident!("__ThreadkitReportFields");
-    let running_fields_trait = format_ident!("__ThreadkitRunningFields");
-    let group_param = format_ident!("__ThreadkitGroup");
-    let report_ty = quote!(#module::#report::<#name>);
-    let running_ty = quote!(#module::#running::<#name>);
-    // Fields of the generated structs beside the user's, named so that no
-    // user field can take their names.
-    let supervisor = unused_field_name(group, "__threadkit_supervisor");
-    let summary = unused_field_name(group, "__threadkit_report");
-    // Ties the structs to the group even when it has no fields.
-    let group_marker = unused_field_name(group, "__threadkit_group");
+    let types = Types::new(group, report, running);
+    let Types {
+        report: report_ty,
+        running: running_ty,
+        supervisor,
+        summary,
+        marker: group_marker,
+        ..
+    } = &types;
     // Parameters and locals of generated functions: hygienic, so a field
     // named `timeout` or `parent` cannot shadow them.
     let timeout_param = Ident::new("timeout", Span::mixed_site());
@@ -185,52 +178,6 @@ fn generate(
     let (workers, data): (Vec<&SupervisedField>, Vec<&SupervisedField>) =
         group.fields.iter().partition(|field| !field.skip);
 
-    let report_fields = group.fields.iter().map(|field| {
-        generated_field(
-            field,
-            &group_param,
-            &report_fields_trait,
-            "How the workers of `{}` ended.",
-        )
-    });
-    let running_fields = group.fields.iter().map(|field| {
-        generated_field(
-            field,
-            &group_param,
-            &running_fields_trait,
-            "The running workers of `{}`.",
-        )
-    });
-    let trait_items: Vec<TokenStream> = group
-        .fields
-        .iter()
-        .map(|SupervisedField { ident, cfgs, .. }| quote!(#(#cfgs)* type #ident;))
-        .collect();
-    let assoc_types = |assoc: &str| -> Vec<TokenStream> {
-        group
-            .fields
-            .iter()
-            .map(
-                |SupervisedField {
-                     ident,
-                     ty,
-                     skip,
-                     cfgs,
-                     ..
-                 }| {
-                    if *skip {
-                        return quote!(#(#cfgs)* type #ident = #ty;);
-                    }
-                    let assoc = format_ident!("{}", assoc, span = ty.span());
-                    quote_spanned!(ty.span()=>
-                        #(#cfgs)* type #ident = <#ty as #krate::__private::Supervised>::#assoc;
-                    )
-                },
-            )
-            .collect()
-    };
-    let report_types = assoc_types("Exits");
-    let running_types = assoc_types("Running");
     // Every generated item requires its fields' types to be supervisable,
     // in a `where` clause spanned at each type: a wrong type is then one
     // error on that type (rustc reports an unmet bound of a `where` clause
@@ -286,92 +233,12 @@ fn generate(
         }
     };
 
-    // Links name the runtime by the path the expansion uses, so that a crate
-    // reaching threadkit through `crate = "..."` gets working links.
-    let krate_doc = krate.to_string().replace(' ', "");
-    let krate_doc = krate_doc.trim_start_matches("::");
-    let report_doc = doc(format!(
-        "How every worker of [`{name}`] ended: one field per field of `{name}`, \
-         and, through `Deref`, the whole [`Report`]({krate_doc}::Report) \
-         (exit code, table, `Termination`).\n\n\
-         `as_report()` and `into_report()` give the whole report; it also \
-         implements `Display` (the table), `Debug` and `Termination`."
-    ));
-    let running_doc = doc(format!(
-        "A started [`{name}`]: its workers' handles, field by field. \
-         Cancel the group, listen to its events, or wait for its [`{report}`].\n\n\
-         Methods, each forwarding to the group's \
-         [`Supervisor`]({krate_doc}::Supervisor): `cancel()`, `canceller()`, \
-         `wait()`, `wait_timeout(timeout)`, `wait_ready(timeout)`, `is_ready()`, \
-         `events()`, `snapshot()`, `probe()` and `spawner()`."
-    ));
-    let inner_report_doc = doc(format!(
-        "How every worker of `{name}` ended: see the alias `{report}`."
-    ));
-    let inner_running_doc = doc(format!("A started `{name}`: see the alias `{running}`."));
-    let field_types_doc = doc(format!("The types of `{name}`'s report fields."));
-    let running_types_doc = doc(format!("The types of `{name}`'s running fields."));
-
-    // An alias is spanned at its name, so that a name already taken is
-    // reported on the `report = "..."` or `running = "..."` that chose it.
-    let alias = |doc: &TokenStream, alias: &Ident, target: &TokenStream| {
-        let target = crate::paths::respan(target.clone(), alias.span());
-        quote_spanned! {alias.span()=>
-            #doc
-            #[allow(dead_code)]
-            #vis type #alias = #target;
-        }
-    };
-    let report_alias = alias(&report_doc, report, &report_ty);
-    let running_alias = alias(&running_doc, running, &running_ty);
+    let definitions = types.definitions(group, krate, krate_in_module, report, running, &bounds);
 
     quote! {
         #item
 
-        // The traits are private (a public one would make each field type
-        // part of a public interface) and bound the structs' parameter.
-        #[allow(non_snake_case, non_camel_case_types, unreachable_pub, private_bounds, private_interfaces)]
-        mod #module {
-            #field_types_doc
-            pub(super) trait #report_fields_trait {
-                #(#trait_items)*
-            }
-
-            #running_types_doc
-            pub(super) trait #running_fields_trait {
-                #(#trait_items)*
-            }
-
-            #inner_report_doc
-            // Reading only some fields of a report is normal.
-            #[allow(dead_code)]
-            pub struct #report<#group_param: #report_fields_trait> {
-                #(#report_fields)*
-                pub(super) #summary: #krate_in_module::__private::Report,
-                pub(super) #group_marker: #krate_in_module::__private::PhantomData<fn() -> #group_param>,
-            }
-
-            #inner_running_doc
-            #[allow(dead_code)]
-            pub struct #running<#group_param: #running_fields_trait> {
-                #(#running_fields)*
-                pub(super) #supervisor: #krate_in_module::__private::Supervisor,
-                pub(super) #group_marker: #krate_in_module::__private::PhantomData<fn() -> #group_param>,
-            }
-        }
-
-        #report_alias
-        #running_alias
-
-        #[allow(non_camel_case_types)]
-        impl #module::#report_fields_trait for #name #bounds {
-            #(#report_types)*
-        }
-
-        #[allow(non_camel_case_types)]
-        impl #module::#running_fields_trait for #name #bounds {
-            #(#running_types)*
-        }
+        #definitions
 
         impl #name #bounds {
             /// Starts every worker and returns at once, with a handle on the running group.
@@ -526,63 +393,4 @@ fn generate(
             }
         }
     }
-}
-
-/// A field of the generated report or running struct: its type is the
-/// group's associated type of the field's name (the field's
-/// `Supervised::Exits` or `Supervised::Running`, or a skipped field's own
-/// type), and its visibility the field's, seen from the generated module.
-fn generated_field(
-    field: &SupervisedField,
-    group_param: &Ident,
-    fields_trait: &Ident,
-    doc_template: &str,
-) -> TokenStream {
-    let SupervisedField {
-        ident,
-        vis,
-        skip,
-        cfgs,
-        ..
-    } = field;
-    let shown = ident.unraw();
-    let doc = if *skip {
-        doc(format!("`{shown}`, passed through untouched."))
-    } else {
-        doc(doc_template.replace("{}", &shown.to_string()))
-    };
-    let vis = visibility_in_child(vis);
-    quote!(#(#cfgs)* #doc #vis #ident: <#group_param as #fields_trait>::#ident,)
-}
-
-/// `vis` as written one module below the item it was written on, so that a
-/// generated field is visible exactly where the user's field is.
-fn visibility_in_child(vis: &Visibility) -> TokenStream {
-    match vis {
-        Visibility::Public(_) => quote!(#vis),
-        Visibility::Inherited => quote!(pub(super)),
-        Visibility::Restricted(restricted) => {
-            let path = &restricted.path;
-            let first = path.segments.first().map(|segment| &segment.ident);
-            match first {
-                Some(first) if first == "self" => quote!(pub(super)),
-                Some(first) if first == "super" => quote!(pub(in super::#path)),
-                _ => quote!(#vis),
-            }
-        }
-    }
-}
-
-/// `base`, or `base` with underscores appended, whichever no field of the
-/// group is named.
-fn unused_field_name(group: &SuperviseStruct, base: &str) -> Ident {
-    let mut name = base.to_owned();
-    while group.fields.iter().any(|field| field.ident.unraw() == name) {
-        name.push('_');
-    }
-    format_ident!("{}", name)
-}
-
-fn doc(text: String) -> TokenStream {
-    quote!(#[doc = #text])
 }
