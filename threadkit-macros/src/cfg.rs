@@ -47,16 +47,15 @@ pub fn without_conditional(attr: &Attribute, name: &str) -> Option<Attribute> {
     })
 }
 
+/// A `cfg` as it is, a `cfg_attr` with only the configuration it applies,
+/// anything else nothing.
 fn configuration_of(meta: &Meta) -> Option<Meta> {
-    if meta.path().is_ident("cfg") {
-        return Some(meta.clone());
-    }
-    if !meta.path().is_ident("cfg_attr") {
+    let is_configuration =
+        |meta: &Meta| meta.path().is_ident("cfg") || meta.path().is_ident("cfg_attr");
+    if !is_configuration(meta) {
         return None;
     }
-    let (predicate, applied) = cfg_attr_parts(meta)?;
-    let kept: Vec<Meta> = applied.iter().filter_map(configuration_of).collect();
-    rebuild(&predicate, &kept)
+    retain(meta, &is_configuration)
 }
 
 fn collect_conditional(meta: &Meta, name: &str, found: &mut Vec<Meta>) {

@@ -14,24 +14,29 @@ pub fn crate_path(krate: Option<&Path>) -> TokenStream {
 }
 
 /// The same path as [`crate_path`], written for a module one level below
-/// the annotated item: a path relative to that item's module (`self::...`,
-/// `super::...`) gains a `super`.
+/// the annotated item.
 pub fn crate_path_in_child(krate: Option<&Path>) -> TokenStream {
-    let Some(path) = krate else {
-        return quote!(::threadkit);
-    };
-    let relative = path.leading_colon.is_none()
-        && path
-            .segments
-            .first()
-            .is_some_and(|first| first.ident == "self" || first.ident == "super");
-    if !relative {
-        return quote!(#path);
+    match krate {
+        Some(path) => relative_path_in_child(path).unwrap_or_else(|| quote!(#path)),
+        None => quote!(::threadkit),
+    }
+}
+
+/// A path relative to the annotated item's module (`self`, `self::...`,
+/// `super`, `super::...`), rewritten for a module one level below it: it
+/// gains a `super`. `None` for any other path, which reads the same there.
+pub fn relative_path_in_child(path: &Path) -> Option<TokenStream> {
+    if path.leading_colon.is_some() {
+        return None;
     }
     let mut segments = path.segments.iter();
-    match segments.next() {
-        Some(first) if first.ident == "self" => quote!(super #(::#segments)*),
-        _ => quote!(super::#path),
+    let first = segments.next()?;
+    if first.ident == "self" {
+        Some(quote!(super #(::#segments)*))
+    } else if first.ident == "super" {
+        Some(quote!(super::#path))
+    } else {
+        None
     }
 }
 

@@ -59,9 +59,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .running
         .clone()
         .unwrap_or_else(|| format_ident!("{}Running", name));
-    if report == running {
-        // Two generated types cannot share a name; the one the user chose
-        // (or the later of two chosen) is the mistake.
+    // Two generated types cannot share a name; the one the user chose (or
+    // the later of two chosen) is the mistake. Past that error, the running
+    // type gets a stand-in name, so that the rest of the program still
+    // compiles against the group.
+    let running = if report == running {
         let chosen = if attr.running.is_some() {
             &running
         } else {
@@ -74,10 +76,6 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                  choose different names with `report = \"...\"` and `running = \"...\"`"
             ),
         );
-    }
-    // Past that error, the running type gets a stand-in name, so that the
-    // rest of the program still compiles against the group.
-    let running = if report == running {
         format_ident!("__ThreadkitRunning{}", name.unraw())
     } else {
         running

@@ -246,12 +246,9 @@ fn visibility_in_child(vis: &Visibility) -> TokenStream {
         Visibility::Public(_) => quote!(#vis),
         Visibility::Inherited => quote!(pub(super)),
         Visibility::Restricted(restricted) => {
-            let path = &restricted.path;
-            let first = path.segments.first().map(|segment| &segment.ident);
-            match first {
-                Some(first) if first == "self" => quote!(pub(super)),
-                Some(first) if first == "super" => quote!(pub(in super::#path)),
-                _ => quote!(#vis),
+            match crate::paths::relative_path_in_child(&restricted.path) {
+                Some(path) => quote!(pub(in #path)),
+                None => quote!(#vis),
             }
         }
     }
