@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::quiet_panics;
 use threadkit::channel::{bounded, unbounded};
-use threadkit::{Cancelled, Context, Exit, ShutdownCause, Supervisor, Worker};
+use threadkit::{Cancelled, Context, Exit, ShutdownCause, ShutdownOrder, Supervisor, Worker};
 
 /// Bounds every wait, so a hook that never runs fails instead of hanging.
 const BOUND: Duration = Duration::from_secs(30);
@@ -90,13 +90,16 @@ fn a_hook_registered_after_the_cancellation_runs_at_once_on_the_worker() {
 
 /// The group cancels every member and wakes the owner before it runs any
 /// hook: a hook that waits for a sibling's exit does not hold back that
-/// sibling's cancellation.
+/// sibling's cancellation. All at once, so the sibling is cancelled after
+/// the waiter (in the default order it would be cancelled first).
 #[test]
 fn hooks_run_after_every_member_was_cancelled() {
     let (sibling_exited, on_sibling_exit) = bounded::<()>(1);
     let (waiting, on_waiting) = unbounded::<()>();
     let (saw, what_the_hook_saw) = unbounded();
-    let supervisor = Supervisor::new().shutdown_timeout(BOUND);
+    let supervisor = Supervisor::new()
+        .shutdown_timeout(BOUND)
+        .shutdown_order(ShutdownOrder::AllAtOnce);
     let waiter = supervisor.spawn(Worker::new("waiter", move |ctx: &Context| {
         let (release, released) = bounded::<()>(0);
         let _hook = ctx.on_cancel(move || {

@@ -563,6 +563,9 @@ impl<T: Send + 'static> Worker<T> {
                 let guard = ExitGuard::new(shared, membership, name.clone());
                 let member = &guard.shared().member;
                 let exit = execute(&name, &member.token, in_group, member.pulse.clone(), body);
+                // Before this exit counts, so a group that cancelled its
+                // members all at once finishes that sooner (`fanout.rs`).
+                member.token.help_cancel();
                 trace::exited(&exit);
                 guard.complete(exit);
             });

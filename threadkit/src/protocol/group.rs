@@ -3,7 +3,8 @@
 //! Each transition runs in two steps. Under the group lock it only
 //! decides: what to record, whom to cancel, whether to wake the owner, and
 //! what it released. Then, with the lock released, [`Aftermath::run`]
-//! cancels, wakes, and only after both drops what was released. That order
+//! cancels (helped by the workers it wakes, see `fanout.rs`), wakes, and
+//! only after both drops what was released. That order
 //! is the rule "no user code runs on a shutdown path until every worker
 //! has been cancelled and the owner woken": a `Drop` that is slow or
 //! panics can neither delay a cancellation nor lose a wake-up.
@@ -13,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::fanout::Fanout;
 use super::records::Records;
-use super::token::{defer_user_hooks, run_user_hooks};
+use super::token::run_user_hooks;
 use super::{drop_quietly, CancelToken, Member, Pulse};
 use crate::report::{Record, Report};
 use crate::snapshot::{Snapshot, WorkerSnapshot, WorkerState};
@@ -208,11 +210,7 @@ impl Aftermath {
             launches,
             launchers,
         } = self;
-        let user_hooks = defer_user_hooks(|| {
-            for token in &cancel {
-                token.cancel();
-            }
-        });
+        let user_hooks = Fanout::cancel_all(cancel);
         if wake_owner {
             group.changed.notify_all();
         }
@@ -224,7 +222,6 @@ impl Aftermath {
             launch(id);
         }
         drop_quietly(launchers);
-        drop_quietly(cancel);
         drop_quietly(members);
         drop_quietly(senders);
         drop_quietly(ready_watchers);

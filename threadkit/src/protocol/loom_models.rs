@@ -11,7 +11,7 @@ use loom::thread;
 
 use super::*;
 use crate::sync::{Arc, Ordering};
-use crate::{Error, Event, Exit, NotReady, ShutdownCause};
+use crate::{Error, Event, Exit, NotReady, ShutdownCause, ShutdownOrder};
 
 /// Preemptions per interleaving. Bugs in protocols like this one show up
 /// within two or three (loom's documentation); three keeps the whole set to
@@ -565,5 +565,54 @@ fn loom_a_freed_slot_racing_the_shutdown_starts_or_cancels_the_waiting_member() 
         assert_eq!(report.records().len(), 2);
         let waiting = report.record("waiting").unwrap();
         assert_eq!(waiting.started(), launched == 1);
+    });
+}
+
+/// The cancelled help: the owner cancels three members at once while the
+/// first, woken, helps on its way out (`fanout.rs`). Every member is
+/// cancelled before `cancel` returns, even one the helper claimed; a
+/// user's hook runs once, on the cancelling thread, after all three are
+/// cancelled; and every exit is recorded.
+#[test]
+fn loom_a_woken_member_helps_cancel_the_rest() {
+    model(|| {
+        let group = Arc::new(Group::new(Duration::MAX));
+        group.set_shutdown_order(ShutdownOrder::AllAtOnce);
+        let (helper, helper_membership) = member(&group, "helper", false);
+        let (second, second_membership) = member(&group, "second", false);
+        let (third, third_membership) = member(&group, "third", false);
+        let tokens: Vec<CancelToken> = [&helper, &second, &third]
+            .iter()
+            .map(|shared| shared.member.token.clone())
+            .collect();
+        let seen_by_hook = Arc::new(AtomicUsize::new(0));
+        let hook_runs = Arc::new(AtomicUsize::new(0));
+        {
+            let tokens = tokens.clone();
+            let seen_by_hook = seen_by_hook.clone();
+            let hook_runs = hook_runs.clone();
+            let hook = move || {
+                let cancelled = tokens.iter().filter(|token| token.is_cancelled()).count();
+                seen_by_hook.store(cancelled, Ordering::SeqCst);
+                hook_runs.fetch_add(1, Ordering::SeqCst);
+            };
+            assert!(third.member.token.on_cancel_user(Box::new(hook)).is_some());
+        }
+        let helps = thread::spawn(move || {
+            let token = &helper.member.token;
+            assert!(token.sleep(Duration::MAX), "only a cancel ends it");
+            token.help_cancel();
+            record(&helper, Some(&helper_membership), Exit::Cancelled);
+        });
+        group.cancel();
+        assert!(tokens.iter().all(CancelToken::is_cancelled));
+        assert_eq!(hook_runs.load(Ordering::SeqCst), 1);
+        assert_eq!(seen_by_hook.load(Ordering::SeqCst), 3);
+        record(&second, Some(&second_membership), Exit::Cancelled);
+        record(&third, Some(&third_membership), Exit::Cancelled);
+        helps.join().unwrap();
+        let report = group.wait(None).expect("the owner's wait finishes");
+        let codes: Vec<i32> = report.records().iter().map(|r| r.code()).collect();
+        assert_eq!(codes, [130, 130, 130]);
     });
 }

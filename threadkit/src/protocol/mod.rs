@@ -3,6 +3,8 @@
 //!
 //! - [`cell`]: [`ExitCell`], a worker's outcome, written exactly once.
 //! - [`token`]: [`CancelToken`], a worker's cancellation flag.
+//! - [`fanout`]: [`Fanout`](fanout::Fanout), many tokens cancelled at once,
+//!   helped by the workers it wakes.
 //! - [`shared`]: what a worker shares with its handle ([`Shared`]) and its
 //!   group ([`Member`]), and [`record`], the one place an exit is recorded.
 //! - [`group`]: [`Group`], a supervisor's state: who runs, who exited how,
@@ -21,11 +23,14 @@
 //! - lock order is group, then cell; a token, cell or value lock is never
 //!   held while taking another lock;
 //! - each exit costs one group lock and O(1) work (O(heartbeat workers)
-//!   for a heartbeat worker's); the only loops over all workers run once
-//!   per group (begin shutdown, finish), besides the heartbeat monitor's,
-//!   once per window over the workers that have a heartbeat.
+//!   for a heartbeat worker's), plus the cancellations it takes over from
+//!   a fan-out; the only loops over all workers run once per group (begin
+//!   shutdown, finish, and the fan-out, shared by the workers it wakes),
+//!   besides the heartbeat monitor's, once per window over the workers
+//!   that have a heartbeat.
 
 mod cell;
+mod fanout;
 mod group;
 mod pulse;
 mod records;

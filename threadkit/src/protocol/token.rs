@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::fanout::FanoutLink;
+
 use crate::sync::{
     deadline_after, lock, thread_local, wait_until, Arc, AtomicBool, Condvar, Mutex, Ordering,
 };
@@ -57,7 +59,7 @@ fn run_caught(hook: CancelHook) {
 }
 
 /// A user's hook: deferred while a group cancels its members, else run now.
-fn run_user_hook(hook: CancelHook) {
+pub(crate) fn run_or_defer_user_hook(hook: CancelHook) {
     let mut hook = Some(hook);
     let _ = DEFERRED.try_with(|deferred| {
         if let Some(deferred) = deferred.borrow_mut().as_mut() {
@@ -86,6 +88,9 @@ struct TokenState {
     /// loop keeps none of them.
     hooks: Vec<(HookId, Hook)>,
     next_hook: u64,
+    /// The fan-out that cancelled this token, for its worker to help on
+    /// its way out (see `fanout.rs`).
+    fanout: Option<FanoutLink>,
 }
 
 /// Threadkit's own hooks run where the cancellation happens; a user's hook
@@ -100,7 +105,7 @@ impl Hook {
     fn run(self) {
         match self {
             Hook::Internal(hook) => hook(),
-            Hook::User(hook) => run_user_hook(hook),
+            Hook::User(hook) => run_or_defer_user_hook(hook),
         }
     }
 }
@@ -133,6 +138,7 @@ impl CancelToken {
                     receiver: None,
                     hooks: Vec::new(),
                     next_hook: 0,
+                    fanout: None,
                 }),
                 changed: Condvar::new(),
             }),
@@ -146,11 +152,22 @@ impl CancelToken {
     /// Requests cancellation; wakes sleepers and `select!`s, then runs the
     /// hooks. Idempotent: only the first call does anything.
     pub(crate) fn cancel(&self) {
+        self.cancel_with(None);
+    }
+
+    /// `cancel`, by a fan-out that this token's worker can help on its way
+    /// out ([`CancelToken::help_cancel`]).
+    pub(crate) fn cancel_from(&self, fanout: &FanoutLink) {
+        self.cancel_with(Some(fanout));
+    }
+
+    fn cancel_with(&self, fanout: Option<&FanoutLink>) {
         let mut state = lock(&self.inner.state);
         if state.cancelled {
             return;
         }
         state.cancelled = true;
+        state.fanout = fanout.cloned();
         self.inner.cancelled.store(true, Ordering::Release);
         let sender = state.sender.take();
         let hooks = std::mem::take(&mut state.hooks);
@@ -162,6 +179,20 @@ impl CancelToken {
         }
         for (_, hook) in hooks {
             hook.run();
+        }
+    }
+
+    /// Helps the fan-out that cancelled this token, if one did and it is
+    /// still going: called by the worker on its way out, holding no lock.
+    pub(crate) fn help_cancel(&self) {
+        if !self.is_cancelled() {
+            return;
+        }
+        let link = lock(&self.inner.state).fanout.take();
+        if let Some(link) = link {
+            if let Some(fanout) = link.fanout() {
+                fanout.help(&link);
+            }
         }
     }
 
@@ -203,6 +234,12 @@ impl CancelToken {
     #[cfg(all(test, not(loom)))]
     pub(crate) fn hook_count(&self) -> usize {
         lock(&self.inner.state).hooks.len()
+    }
+
+    /// How many clones of this token exist: lets tests show what keeps one.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn clones(&self) -> usize {
+        Arc::strong_count(&self.inner)
     }
 
     /// Sleeps for `duration` unless cancelled first. `true` if cancelled.
