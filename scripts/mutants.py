@@ -116,6 +116,16 @@ MUTANTS = {
         "    pub(super) fn join(&mut self, id: MemberId) -> bool {\n        if false && self.is_full() {",
     ),
     "waiting_not_cancelled_at_shutdown": (GROUP, "        self.cancel_waiting(after);\n", ""),
+    "fanout_not_awaited": (
+        "threadkit/src/protocol/fanout.rs",
+        "            let (mut end, _) = wait_until(&fanout.ended, end, None, |end| end.done);\n",
+        "            let mut end = end;\n",
+    ),
+    "fanout_helpers_run_user_hooks": (
+        "threadkit/src/protocol/fanout.rs",
+        "            let met = defer_user_hooks(|| token.cancel_from(link));\n",
+        "            token.cancel_from(link);\n            let met: Vec<CancelHook> = Vec::new();\n",
+    ),
     "round_ticket_not_kept": (
         "threadkit/src/protocol/group/rounds.rs",
         "                state.held.push((*seq, generation));",
