@@ -123,8 +123,8 @@ MUTANTS = {
     ),
     "fanout_helpers_run_user_hooks": (
         "threadkit/src/protocol/fanout.rs",
-        "            let met = defer_user_hooks(|| token.cancel_from(link));\n",
-        "            token.cancel_from(link);\n            let met: Vec<CancelHook> = Vec::new();\n",
+        "            claim.met = defer_user_hooks(|| token.cancel_from(link));\n",
+        "            token.cancel_from(link);\n",
     ),
     "round_ticket_not_kept": (
         "threadkit/src/protocol/group/rounds.rs",

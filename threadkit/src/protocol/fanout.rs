@@ -103,17 +103,34 @@ impl Fanout {
             let Some(token) = self.tokens.get(index) else {
                 return;
             };
-            let met = defer_user_hooks(|| token.cancel_from(link));
-            let mut end = (!met.is_empty()).then(|| lock(&self.end));
-            if let Some(end) = &mut end {
-                end.user_hooks.extend(met);
-            }
-            if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-                let mut end = end.unwrap_or_else(|| lock(&self.end));
-                end.done = true;
-                drop(end);
-                self.ended.notify_all();
-            }
+            let mut claim = Claim {
+                fanout: self,
+                met: Vec::new(),
+            };
+            claim.met = defer_user_hooks(|| token.cancel_from(link));
+        }
+    }
+}
+
+/// A claimed cancellation: counted done when dropped, even by unwinding,
+/// so the canceller's wait always ends.
+struct Claim<'a> {
+    fanout: &'a Fanout,
+    met: Vec<CancelHook>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let fanout = self.fanout;
+        let mut end = (!self.met.is_empty()).then(|| lock(&fanout.end));
+        if let Some(end) = &mut end {
+            end.user_hooks.append(&mut self.met);
+        }
+        if fanout.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let mut end = end.unwrap_or_else(|| lock(&fanout.end));
+            end.done = true;
+            drop(end);
+            fanout.ended.notify_all();
         }
     }
 }
