@@ -177,7 +177,7 @@ struct Aftermath {
     wake_owner: bool,
     members: Vec<Arc<Member>>,
     records: Vec<Record>,
-    report: Option<Report>,
+    report: Option<Box<Report>>,
     senders: Vec<Sender<Event>>,
     ready_watchers: Vec<Sender<()>>,
     /// Transitions for `tracing`, told after the lock (see `trace.rs`).
@@ -232,18 +232,27 @@ impl Aftermath {
     }
 }
 
+/// Sends an event to every subscription; one whose receiver is gone
+/// stops being sent to. Out of line and cold: most groups have no
+/// subscriber, and every exit's path keeps its stack shallow (see
+/// `Group::end_member`).
+#[cold]
+#[inline(never)]
+fn send_event(listeners: &mut Vec<(u64, Sender<Event>)>, event: impl FnOnce() -> Event) {
+    let event = event();
+    listeners.retain(|(_, listener)| listener.send(event.clone()).is_ok());
+}
+
 impl GroupState {
     fn emit(&mut self, event: impl FnOnce() -> Event) {
-        if self.listeners.is_empty() {
-            return;
+        if !self.listeners.is_empty() {
+            send_event(&mut self.listeners, event);
         }
-        let event = event();
-        // A subscription whose receiver is gone stops being sent to.
-        self.listeners
-            .retain(|(_, listener)| listener.send(event.clone()).is_ok());
     }
 
     /// Starts the shutdown (once): every running member is to be cancelled.
+    #[cold]
+    #[inline(never)]
     fn begin_shutdown(&mut self, cause: ShutdownCause, after: &mut Aftermath) {
         if self.shutdown.is_some() || self.finished {
             return;
@@ -317,6 +326,7 @@ impl GroupState {
     /// it at once, if that one has no time left). A member's time is its
     /// own timeout, or an even share of what is left of the group's after
     /// the queue's own timeouts, cut to what is left of the group's.
+    #[inline(never)]
     fn stop_next(&mut self, now: Instant, after: &mut Aftermath) {
         let Some((started, _)) = &self.shutdown else {
             return;
@@ -526,6 +536,8 @@ impl GroupState {
 
     /// Reports whoever is still running as hung (or as what it recorded a
     /// moment ago) and closes the group.
+    #[cold]
+    #[inline(never)]
     fn finish(&mut self, after: &mut Aftermath) -> Report {
         for slot in 0..self.live.len() {
             if let Some(entry) = self.live[slot].take() {
@@ -852,7 +864,7 @@ impl Group {
             state.check_complete(&mut after);
         }
         if state.owner_gone && state.running == 0 {
-            after.report = Some(state.finish(&mut after));
+            after.report = Some(Box::new(state.finish(&mut after)));
         }
         drop(state);
         after.run(self);
@@ -1237,7 +1249,7 @@ impl Group {
         // Nobody waits to keep an ordered shutdown's times.
         state.stop_all(&mut after);
         let listened = if state.running == 0 {
-            after.report = Some(state.finish(&mut after));
+            after.report = Some(Box::new(state.finish(&mut after)));
             false
         } else {
             !state.listeners.is_empty()
