@@ -51,8 +51,32 @@ pub(crate) fn std_spawn_join(workers: usize, stack: Option<usize>) -> f64 {
     micros(started.elapsed()) / workers as f64
 }
 
+/// Minor page faults of this process so far: field 10 of
+/// `/proc/self/stat` (Linux; `None` elsewhere).
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; it ends at the last ')'.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(7)?.parse().ok()
+}
+
+/// Minor page faults per worker of one `run` of `workers` workers: each
+/// new thread faults in the stack pages it touches, so a deeper call
+/// path shows up here first (see README, `spawn_join`).
+fn faults_per_worker(workers: usize, run: impl FnOnce(usize, Option<usize>) -> f64) -> Option<f64> {
+    let before = minor_faults()?;
+    run(workers, None);
+    let after = minor_faults()?;
+    Some(after.saturating_sub(before) as f64 / workers as f64)
+}
+
 pub(crate) fn metric(effort: Effort) -> Metric {
     let n = effort.workers;
+    let faults = faults_per_worker(n, supervised_spawn_join)
+        .zip(faults_per_worker(n, std_spawn_join))
+        .map_or_else(String::new, |(ours, std)| {
+            format!("; minor page faults per spawn+join: threadkit {ours:.2}, std {std:.2}")
+        });
     let (mut ours, mut std) = interleaved(
         effort.reps,
         || supervised_spawn_join(n, None),
@@ -68,7 +92,7 @@ pub(crate) fn metric(effort: Effort) -> Metric {
         unit: "us/worker",
         spread: format!("threadkit {}; std {}", spread(&mut ours), spread(&mut std)),
         detail: format!(
-            "{n} trivial workers per run, default stack size; ratio = median of paired runs"
+            "{n} trivial workers per run, default stack size; ratio = median of paired runs{faults}"
         ),
         paired_ratio: Some(paired),
     }
