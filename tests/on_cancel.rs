@@ -185,3 +185,44 @@ fn a_dropped_guard_removes_its_hook_and_a_hook_runs_once() {
     assert!(handle.join().is_cancelled());
     assert_eq!(runs.load(Ordering::SeqCst), 100);
 }
+
+/// Many workers cancelled at once share the cancellation: the first ones
+/// woken help cancel the rest on their way out. Every worker's hook still
+/// runs exactly once (a helper hands the hooks it meets to the cancelling
+/// thread, which runs them after waking the owner).
+#[test]
+fn every_hook_runs_once_when_many_workers_are_cancelled_at_once() {
+    const WORKERS: usize = 64;
+    let supervisor = Supervisor::new()
+        .shutdown_timeout(BOUND)
+        .shutdown_order(ShutdownOrder::AllAtOnce);
+    let hook_runs = Arc::new(AtomicUsize::new(0));
+    let (up, on_up) = unbounded::<()>();
+    for i in 0..WORKERS {
+        let hook_runs = hook_runs.clone();
+        let up = up.clone();
+        supervisor.spawn(Worker::new(format!("sleeper_{i}"), move |ctx: &Context| {
+            let _hook = ctx.on_cancel(move || {
+                hook_runs.fetch_add(1, Ordering::SeqCst);
+            });
+            let _ = up.send(());
+            ctx.sleep(Duration::MAX)
+        }));
+    }
+    for _ in 0..WORKERS {
+        on_up.recv_timeout(BOUND).expect("every worker is up");
+    }
+    // Its thread cancels the others and runs their hooks; once it is
+    // joined, every hook that will run has run.
+    let fails = supervisor.spawn(Worker::new("fails", |_ctx| Err::<(), _>("boom")));
+    let report = supervisor.wait();
+    assert!(fails.join().is_failure());
+    assert_eq!(report.exit_code(), 1, "{report}");
+    let cancelled = report
+        .records()
+        .iter()
+        .filter(|record| record.exit().is_cancelled())
+        .count();
+    assert_eq!(cancelled, WORKERS, "{report}");
+    assert_eq!(hook_runs.load(Ordering::SeqCst), WORKERS);
+}
