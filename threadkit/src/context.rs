@@ -358,6 +358,12 @@ impl Context {
     /// else's thread. A hook that panics is caught (the panic hook prints
     /// it) and does not stop the others.
     ///
+    /// Since the owner is woken first, `wait()` can return while hooks
+    /// still run. After a worker's failure they run on that worker's
+    /// thread, so joining its handle (which waits for its thread to end)
+    /// is how to know they all ran; after `Supervisor::cancel`, they ran
+    /// before `cancel` returned.
+    ///
     /// The hook stays registered while the returned [`OnCancel`] lives;
     /// dropping it removes a hook that has not run, so a worker that blocks
     /// in a loop registers one per iteration and keeps none.
