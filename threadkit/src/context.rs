@@ -359,10 +359,12 @@ impl Context {
     /// it) and does not stop the others.
     ///
     /// Since the owner is woken first, `wait()` can return while hooks
-    /// still run. After a worker's failure they run on that worker's
-    /// thread, so joining its handle (which waits for its thread to end)
-    /// is how to know they all ran; after `Supervisor::cancel`, they ran
-    /// before `cancel` returned.
+    /// still run on a worker's thread: the failing worker's, or in an
+    /// ordered shutdown that of the worker whose exit let the next one be
+    /// cancelled. Joining the workers' handles (each waits for its thread
+    /// to end) is how to know every hook ran; a hook that a call on the
+    /// owner's thread (`Supervisor::cancel`) reached ran before that call
+    /// returned.
     ///
     /// The hook stays registered while the returned [`OnCancel`] lives;
     /// dropping it removes a hook that has not run, so a worker that blocks
