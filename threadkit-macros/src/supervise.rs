@@ -145,6 +145,7 @@ fn generate(
     let item = &group.item;
     let name = &item.ident;
     let vis = &item.vis;
+    let (impl_generics, ty_generics, user_where) = item.generics.split_for_impl();
     let running_name = LitStr::new(&running.to_string(), running.span());
     let types = Types::new(group, report, running);
     let Types {
@@ -189,7 +190,10 @@ fn generate(
             quote_spanned!(ty.span()=> #ty: #supervised)
         },
     );
-    let bounds = quote!(where #(#bounds,)*);
+    let user_bounds = user_where
+        .into_iter()
+        .flat_map(|clause| clause.predicates.iter());
+    let bounds = quote!(where #(#user_bounds,)* #(#bounds,)*);
     let field_checks = workers.iter().filter(|field| !field.cfgs.is_empty()).map(
         |SupervisedField {
              ident, ty, cfgs, ..
@@ -232,13 +236,21 @@ fn generate(
     };
 
     let definitions = types.definitions(group, krate, krate_in_module, report, running, &bounds);
+    // A nested group runs on a thread of its parent's and sends its report
+    // back: a generic group is a subtree only where that holds. (A group
+    // without parameters is checked where it is used.)
+    let nested_bounds = if item.generics.params.is_empty() {
+        bounds.clone()
+    } else {
+        quote!(#bounds Self: ::core::marker::Send + 'static, #report_ty: ::core::marker::Send + 'static,)
+    };
 
     quote! {
         #item
 
         #definitions
 
-        impl #name #bounds {
+        impl #impl_generics #name #ty_generics #bounds {
             /// Starts every worker and returns at once, with a handle on the running group.
             #vis fn start(self) -> #running_ty {
                 self.__threadkit_start_in(#supervisor_new)
@@ -262,7 +274,7 @@ fn generate(
             }
         }
 
-        impl #running_ty #bounds {
+        impl #impl_generics #running_ty #bounds {
             /// Starts the shutdown: every worker is cancelled and gets the shutdown timeout to exit.
             #vis fn cancel(&self) {
                 self.#supervisor.cancel();
@@ -328,7 +340,7 @@ fn generate(
             }
         }
 
-        impl #report_ty #bounds {
+        impl #impl_generics #report_ty #bounds {
             /// The group's overall report (also reachable through `Deref`).
             #vis fn as_report(&self) -> &#krate::__private::Report {
                 &self.#summary
@@ -340,38 +352,38 @@ fn generate(
             }
         }
 
-        impl #krate::__private::Deref for #report_ty #bounds {
+        impl #impl_generics #krate::__private::Deref for #report_ty #bounds {
             type Target = #krate::__private::Report;
             fn deref(&self) -> &#krate::__private::Report {
                 &self.#summary
             }
         }
 
-        impl #krate::__private::Display for #report_ty #bounds {
+        impl #impl_generics #krate::__private::Display for #report_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Display::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #report_ty #bounds {
+        impl #impl_generics #krate::__private::Debug for #report_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #krate::__private::Debug::fmt(&self.#summary, #formatter)
             }
         }
 
-        impl #krate::__private::Debug for #running_ty #bounds {
+        impl #impl_generics #krate::__private::Debug for #running_ty #bounds {
             fn fmt(&self, #formatter: &mut #krate::__private::Formatter<'_>) -> #krate::__private::FmtResult {
                 #formatter.debug_struct(#running_name).finish_non_exhaustive()
             }
         }
 
-        impl #krate::__private::Termination for #report_ty #bounds {
+        impl #impl_generics #krate::__private::Termination for #report_ty #bounds {
             fn report(self) -> #krate::__private::ExitCode {
                 #krate::__private::Termination::report(self.#summary)
             }
         }
 
-        impl #krate::__private::Supervised for #name #bounds {
+        impl #impl_generics #krate::__private::Supervised for #name #ty_generics #nested_bounds {
             type Running = #krate::__private::NestedRunning<#report_ty>;
             type Exits = #krate::__private::Option<#report_ty>;
             fn spawn_in(

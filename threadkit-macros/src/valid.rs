@@ -402,12 +402,6 @@ pub fn positional_template(template: &str, names: &[&String]) -> String {
 
 /// Whether the struct is one `#[supervise]` can handle.
 pub fn supervise_struct(item: &syn::ItemStruct, errors: &mut Errors) {
-    if !item.generics.params.is_empty() {
-        errors.at(
-            &item.generics,
-            "a `#[supervise]` struct cannot be generic: its report and running types name every field's type",
-        );
-    }
     match &item.fields {
         syn::Fields::Named(_) => {}
         syn::Fields::Unnamed(fields) => errors.at(

@@ -341,6 +341,33 @@ pub use threadkit_macros::worker;
 /// # let _ = AppReport;
 /// ```
 ///
+/// # Generic groups
+///
+/// A group may have type, lifetime and const parameters, with bounds inline
+/// or in a `where` clause. The aliases take the same parameters
+/// (`PoolReport<u32>`). `start()` and `run()` exist where every field's
+/// type can be supervised, so a parameter may even be a whole field's
+/// type; a generic group is a subtree of another group where it and its
+/// report are `Send + 'static`.
+///
+/// ```
+/// use threadkit::{supervise, Worker};
+///
+/// #[supervise]
+/// struct Pool<T: Send + 'static> {
+///     workers: Vec<Worker<T>>,
+/// }
+///
+/// fn total(report: &PoolReport<u32>) -> u32 {
+///     report.workers.iter().filter_map(|exit| exit.value()).sum()
+/// }
+///
+/// let pool = Pool {
+///     workers: (1..=3).map(|n| Worker::infallible(format!("w{n}"), move |_ctx| n)).collect(),
+/// };
+/// assert_eq!(total(&pool.run()), 6);
+/// ```
+///
 /// # Running without blocking
 ///
 /// ```

@@ -38,10 +38,11 @@ pub struct Types {
 impl Types {
     pub fn new(group: &SuperviseStruct, report: &Ident, running: &Ident) -> Self {
         let name = &group.item.ident;
+        let (_, ty_generics, _) = group.item.generics.split_for_impl();
         let module = format_ident!("__threadkit_{}", name.unraw());
         Types {
-            report: quote!(#module::#report::<#name>),
-            running: quote!(#module::#running::<#name>),
+            report: quote!(#module::#report::<#name #ty_generics>),
+            running: quote!(#module::#running::<#name #ty_generics>),
             module,
             report_fields_trait: format_ident!("__ThreadkitReportFields"),
             running_fields_trait: format_ident!("__ThreadkitRunningFields"),
@@ -73,6 +74,8 @@ impl Types {
         } = self;
         let name = &group.item.ident;
         let vis = &group.item.vis;
+        let (impl_generics, ty_generics, _) = group.item.generics.split_for_impl();
+        let alias_params = alias_params(&group.item.generics);
         let group_param = format_ident!("__ThreadkitGroup");
         let report_fields = group.fields.iter().map(|field| {
             generated_field(
@@ -131,7 +134,7 @@ impl Types {
             quote_spanned! {alias.span()=>
                 #doc
                 #[allow(dead_code)]
-                #vis type #alias = #target;
+                #vis type #alias #alias_params = #target;
             }
         };
         let report_alias = alias(&report_doc, report, &self.report);
@@ -175,12 +178,12 @@ impl Types {
             #running_alias
 
             #[allow(non_camel_case_types)]
-            impl #module::#report_fields_trait for #name #bounds {
+            impl #impl_generics #module::#report_fields_trait for #name #ty_generics #bounds {
                 #(#report_types)*
             }
 
             #[allow(non_camel_case_types)]
-            impl #module::#running_fields_trait for #name #bounds {
+            impl #impl_generics #module::#running_fields_trait for #name #ty_generics #bounds {
                 #(#running_types)*
             }
         }
@@ -262,6 +265,32 @@ fn unused_field_name(group: &SuperviseStruct, base: &str) -> Ident {
         name.push('_');
     }
     format_ident!("{}", name)
+}
+
+/// The group's generic parameters as an alias declares them: without
+/// bounds (rustc does not check an alias's bounds, and warns about them),
+/// with their defaults.
+fn alias_params(generics: &syn::Generics) -> TokenStream {
+    if generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let params = generics.params.iter().map(|param| match param {
+        syn::GenericParam::Lifetime(param) => {
+            let lifetime = &param.lifetime;
+            quote!(#lifetime)
+        }
+        syn::GenericParam::Type(param) => {
+            let (ident, default) = (&param.ident, &param.default);
+            let default = default.as_ref().map(|default| quote!(= #default));
+            quote!(#ident #default)
+        }
+        syn::GenericParam::Const(param) => {
+            let (ident, ty, default) = (&param.ident, &param.ty, &param.default);
+            let default = default.as_ref().map(|default| quote!(= #default));
+            quote!(const #ident: #ty #default)
+        }
+    });
+    quote!(<#(#params),*>)
 }
 
 fn doc(text: String) -> TokenStream {
