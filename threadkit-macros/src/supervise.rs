@@ -237,12 +237,15 @@ fn generate(
 
     let definitions = types.definitions(group, krate, krate_in_module, report, running, &bounds);
     // A nested group runs on a thread of its parent's and sends its report
-    // back: a generic group is a subtree only where that holds. (A group
-    // without parameters is checked where it is used.)
-    let nested_bounds = if item.generics.params.is_empty() {
-        bounds.clone()
-    } else {
-        quote!(#bounds Self: ::core::marker::Send + 'static, #report_ty: ::core::marker::Send + 'static,)
+    // back, so a group is a subtree only where it and its report are
+    // `Send + 'static`. The `for<'_>` keeps rustc from checking that bound
+    // where it is written when it names no parameter (a group without
+    // parameters): a group holding an `Rc` still runs on its own, and is
+    // an error only where it is nested.
+    let nested_bounds = quote! {
+        #bounds
+        for<'__threadkit_nested> #name #ty_generics: ::core::marker::Send + 'static,
+        for<'__threadkit_nested> #report_ty: ::core::marker::Send + 'static,
     };
 
     quote! {

@@ -271,7 +271,10 @@ pub use threadkit_macros::worker;
 /// A field may be a [`Worker<T>`](Worker), a `Vec`, `Option` or array of
 /// them, or another `#[supervise]` struct: a subtree that runs as one worker
 /// of the parent (named after the field), whose failure is one failure of
-/// the parent, and which is cancelled with its parent. Any type implementing
+/// the parent, and which is cancelled with its parent (a subtree runs on a
+/// thread of its parent's, so a group is one only where it and its report
+/// are `Send + 'static`; a group holding an `Rc` still runs on its own).
+/// Any type implementing
 /// [`Supervised`] works; `#[supervise(skip)]` passes a plain data field
 /// through to the report untouched. Any other field type is a compile error
 /// on the field's type; a call of `start()` or `run()` on that struct is
@@ -347,8 +350,7 @@ pub use threadkit_macros::worker;
 /// or in a `where` clause. The aliases take the same parameters
 /// (`PoolReport<u32>`). `start()` and `run()` exist where every field's
 /// type can be supervised, so a parameter may even be a whole field's
-/// type; a generic group is a subtree of another group where it and its
-/// report are `Send + 'static`.
+/// type.
 ///
 /// ```
 /// use threadkit::{supervise, Worker};
