@@ -40,7 +40,7 @@ pub(crate) fn metric(effort: Effort) -> Metric {
     let [ours_small, mut ours_middle, ours_large] = ours;
     let [std_small, _, std_large] = std;
     let [mut overhead_small, mut overhead_middle, mut overhead_large] = overhead;
-    let spread_large = format!("{large}: overhead {}", spread(&mut overhead_large.clone()));
+    let spread_large = format!("{large}: overhead {}", spread(&mut overhead_large));
     let [ours_small, ours_large, std_small, std_large] =
         [ours_small, ours_large, std_small, std_large].map(|mut runs| median(&mut runs));
     let (overhead_small, overhead_large) =

@@ -145,10 +145,11 @@ fn generate(
     let item = &group.item;
     let name = &item.ident;
     let vis = &item.vis;
-    let (impl_generics, ty_generics, user_where) = item.generics.split_for_impl();
+    let (impl_generics, _, user_where) = item.generics.split_for_impl();
     let running_name = LitStr::new(&running.to_string(), running.span());
     let types = Types::new(group, report, running);
     let Types {
+        group: group_ty,
         report: report_ty,
         running: running_ty,
         supervisor,
@@ -244,7 +245,7 @@ fn generate(
     // an error only where it is nested.
     let nested_bounds = quote! {
         #bounds
-        for<'__threadkit_nested> #name #ty_generics: ::core::marker::Send + 'static,
+        for<'__threadkit_nested> #group_ty: ::core::marker::Send + 'static,
         for<'__threadkit_nested> #report_ty: ::core::marker::Send + 'static,
     };
 
@@ -253,7 +254,7 @@ fn generate(
 
         #definitions
 
-        impl #impl_generics #name #ty_generics #bounds {
+        impl #impl_generics #group_ty #bounds {
             /// Starts every worker and returns at once, with a handle on the running group.
             #vis fn start(self) -> #running_ty {
                 self.__threadkit_start_in(#supervisor_new)
@@ -386,7 +387,7 @@ fn generate(
             }
         }
 
-        impl #impl_generics #krate::__private::Supervised for #name #ty_generics #nested_bounds {
+        impl #impl_generics #krate::__private::Supervised for #group_ty #nested_bounds {
             type Running = #krate::__private::NestedRunning<#report_ty>;
             type Exits = #krate::__private::Option<#report_ty>;
             fn spawn_in(

@@ -19,6 +19,8 @@ use syn::Visibility;
 use crate::ast::{SuperviseStruct, SupervisedField};
 
 pub struct Types {
+    /// The group as a type, with its parameters: `App<'a, T>`.
+    pub group: TokenStream,
     module: Ident,
     report_fields_trait: Ident,
     running_fields_trait: Ident,
@@ -39,10 +41,12 @@ impl Types {
     pub fn new(group: &SuperviseStruct, report: &Ident, running: &Ident) -> Self {
         let name = &group.item.ident;
         let (_, ty_generics, _) = group.item.generics.split_for_impl();
+        let group_ty = quote!(#name #ty_generics);
         let module = format_ident!("__threadkit_{}", name.unraw());
         Types {
-            report: quote!(#module::#report::<#name #ty_generics>),
-            running: quote!(#module::#running::<#name #ty_generics>),
+            report: quote!(#module::#report::<#group_ty>),
+            running: quote!(#module::#running::<#group_ty>),
+            group: group_ty,
             module,
             report_fields_trait: format_ident!("__ThreadkitReportFields"),
             running_fields_trait: format_ident!("__ThreadkitRunningFields"),
@@ -64,6 +68,7 @@ impl Types {
         bounds: &TokenStream,
     ) -> TokenStream {
         let Types {
+            group: group_ty,
             module,
             report_fields_trait,
             running_fields_trait,
@@ -74,7 +79,7 @@ impl Types {
         } = self;
         let name = &group.item.ident;
         let vis = &group.item.vis;
-        let (impl_generics, ty_generics, _) = group.item.generics.split_for_impl();
+        let (impl_generics, _, _) = group.item.generics.split_for_impl();
         let alias_params = alias_params(&group.item.generics);
         let group_param = format_ident!("__ThreadkitGroup");
         let report_fields = group.fields.iter().map(|field| {
@@ -178,12 +183,12 @@ impl Types {
             #running_alias
 
             #[allow(non_camel_case_types)]
-            impl #impl_generics #module::#report_fields_trait for #name #ty_generics #bounds {
+            impl #impl_generics #module::#report_fields_trait for #group_ty #bounds {
                 #(#report_types)*
             }
 
             #[allow(non_camel_case_types)]
-            impl #impl_generics #module::#running_fields_trait for #name #ty_generics #bounds {
+            impl #impl_generics #module::#running_fields_trait for #group_ty #bounds {
                 #(#running_types)*
             }
         }

@@ -35,9 +35,19 @@ use crate::sync::{lock, wait_until, Arc, AtomicUsize, Condvar, Mutex, Ordering};
 pub(crate) struct FanoutLink(Arc<Mutex<Option<Arc<Fanout>>>>);
 
 impl FanoutLink {
+    fn open(fanout: &Arc<Fanout>) -> Self {
+        FanoutLink(Arc::new(Mutex::new(Some(fanout.clone()))))
+    }
+
     /// The fan-out, unless it is over.
     pub(crate) fn fanout(&self) -> Option<Arc<Fanout>> {
         lock(&self.0).clone()
+    }
+
+    /// Ends the link: a token that still holds it reaches nothing.
+    fn close(&self) {
+        let fanout = lock(&self.0).take();
+        drop(fanout);
     }
 }
 
@@ -81,13 +91,13 @@ impl Fanout {
                 return;
             }
             let fanout = Arc::new(Fanout::new(tokens));
-            let link = FanoutLink(Arc::new(Mutex::new(Some(fanout.clone()))));
+            let link = FanoutLink::open(&fanout);
             fanout.help(&link);
             let end = lock(&fanout.end);
             let (mut end, _) = wait_until(&fanout.ended, end, None, |end| end.done);
             let met = std::mem::take(&mut end.user_hooks);
             drop(end);
-            drop(lock(&link.0).take());
+            link.close();
             // Within `defer_user_hooks`, so these join the hooks returned
             // (or an enclosing fan-out's, when this one runs inside it).
             met.into_iter().for_each(run_or_defer_user_hook);
@@ -178,7 +188,7 @@ mod tests {
         let tokens = tokens(3);
         let fanout = Arc::new(Fanout::new(tokens.clone()));
         fanout.next.store(1, Ordering::Relaxed); // the canceller took the first
-        let link = FanoutLink(Arc::new(Mutex::new(Some(fanout.clone()))));
+        let link = FanoutLink::open(&fanout);
         assert!(tokens[2].on_cancel_user(Box::new(|| ())).is_some());
         tokens[0].cancel_from(&link);
         std::thread::spawn({
